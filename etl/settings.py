@@ -24,23 +24,54 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("paths.data_dir", "data", "Folder for the store, the secret and snapshots.",
-            "PULSE_DATA_DIR"),
-    Setting("paths.store", "", "Store file (or folder holding pulse.duckdb). "
-            "Empty: <data_dir>/store/pulse.duckdb.", "PULSE_STORE"),
-    Setting("paths.secret", "", "Per-installation secret for keyed hashes of ID and phone "
-            "numbers, created on first run, kept outside the store. Empty: <data_dir>/secret.key.",
-            "PULSE_SECRET_FILE"),
-    Setting("paths.holidays", "", "Holiday reference file that adds or overrides years the "
-            "chinese-calendar package does not know. Empty: data/reference/holidays.csv.",
-            "PULSE_HOLIDAYS"),
-    Setting("indicators.online_channels", ["网上办理", "掌上办理"],
-            "申报方式 values counted as online for 网办率."),
+    Setting(
+        "paths.data_dir",
+        "data",
+        "Folder for the store, the secret and snapshots.",
+        "PULSE_DATA_DIR",
+    ),
+    Setting(
+        "paths.store",
+        "",
+        "Store file (or folder holding pulse.duckdb). Empty: <data_dir>/store/pulse.duckdb.",
+        "PULSE_STORE",
+    ),
+    Setting(
+        "paths.secret",
+        "",
+        "Per-installation secret for keyed hashes of ID and phone "
+        "numbers, created on first run, kept outside the store. Empty: <data_dir>/secret.key.",
+        "PULSE_SECRET_FILE",
+    ),
+    Setting(
+        "paths.holidays",
+        "",
+        "Holiday reference file that adds or overrides years the "
+        "chinese-calendar package does not know. Empty: data/reference/holidays.csv.",
+        "PULSE_HOLIDAYS",
+    ),
+    Setting(
+        "indicators.online_channels",
+        ["网上办理", "掌上办理"],
+        "申报方式 values counted as online for 网办率.",
+    ),
     Setting("indicators.satisfied_rating", 3, "Lowest rating (1–5) counted as satisfied."),
-    Setting("indicators.warning_horizon_workdays", 1,
-            "超时预警: open cases whose deadline falls within this many working days after as_of."),
-    Setting("indicators.rectify_deadline_days", 10,
-            "Working days after the rating date to rectify a bad review (差评整改时限)."),
+    Setting(
+        "indicators.warning_horizon_workdays",
+        1,
+        "超时预警: open cases whose deadline falls within this many working days after as_of.",
+    ),
+    Setting(
+        "indicators.rectify_deadline_days",
+        10,
+        "Working days after the rating date to rectify a bad review (差评整改时限).",
+    ),
+    Setting(
+        "validation.aliases",
+        {},
+        "Extra spellings mapped onto allowed values, per column, e.g. "
+        '{channel = {"网上申报" = "网上办理"}}.',
+    ),
     Setting("targets.online_rate", 0.90, "Target for 网办率 (green at or above)."),
     Setting("targets.satisfaction_rate", 0.98, "Target for 满意度."),
     Setting("targets.on_time_rate", 1.00, "Target for 按时办结率."),
@@ -48,12 +79,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("targets.evaluation_rate", 0.90, "Target for 评价率."),
     Setting("targets.hotline_satisfaction_rate", 0.95, "Target for 12345 满意率."),
     Setting("targets.hotline_on_time_rate", 0.98, "Target for 12345 按时办结率."),
-    Setting("targets.amber_margin", 0.05,
-            "A rate within this margin below its target is amber, further below is red."),
+    Setting(
+        "targets.amber_margin",
+        0.05,
+        "A rate within this margin below its target is amber, further below is red.",
+    ),
     Setting("serve.host", "127.0.0.1", "Address the dashboard listens on.", "PULSE_HOST"),
     Setting("serve.port", 8050, "Port the dashboard listens on.", "PULSE_PORT"),
-    Setting("serve.workers", 2, "Server worker processes (each opens the store read-only).",
-            "PULSE_WORKERS"),
+    Setting(
+        "serve.workers",
+        2,
+        "Server worker processes (each opens the store read-only).",
+        "PULSE_WORKERS",
+    ),
     Setting("county.name", "示范县", "County name shown on pages and reports."),
 )
 

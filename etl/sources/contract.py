@@ -11,8 +11,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["text", "timestamp", "integer", "choice", "rating", "town", "yesno", "pii_hash",
-               "pii_name", "free_text"]
+Kind = Literal[
+    "text",
+    "timestamp",
+    "integer",
+    "choice",
+    "rating",
+    "town",
+    "yesno",
+    "pii_hash",
+    "pii_name",
+    "free_text",
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,39 @@
+# The README's commands. Each installs what it needs on a fresh machine with only Python.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PORT ?= 8050
+
+.PHONY: run test lint format demo bench sysdeps venv
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+venv: $(UV)
+	$(UV) sync --frozen --quiet
+
+sysdeps:
+	@bash .ci/sysdeps.sh
+
+## run: serve the dashboard at http://127.0.0.1:$(PORT) (builds the demo county if the store is empty)
+run: venv
+	$(UV) run pulse serve --demo-if-empty --port $(PORT)
+
+## test: the whole test suite (installs chromium and CJK fonts when run as root)
+test: venv sysdeps
+	$(UV) run ruff check .
+	$(UV) run pytest
+
+lint: venv
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: venv
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+demo: venv
+	$(UV) run pulse demo --out data/demo
+	$(UV) run pulse load data/demo
+
+bench: venv sysdeps
+	$(UV) run python bench/run.py --scale $(or $(SCALE),1)

@@ -1,0 +1,259 @@
+"""`pulse`: the product's one command line. Thin commands over etl and dashboard, imported
+lazily per command so that `pulse load` never pays for importing Dash."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="政务服务效能看板 (Service Pulse)", no_args_is_help=True, add_completion=False
+)
+console = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", help="Store file or folder (default data/store/, or $PULSE_STORE)."),
+]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    scale: Annotated[float, typer.Option(help="1 = about 850,000 cases a year.")] = 1.0,
+    out: Annotated[Path, typer.Option(help="Folder for the exports.")] = Path("data/demo"),
+    end: Annotated[str | None, typer.Option(help="Last day of data (default today).")] = None,
+) -> None:
+    """Write a demo county's exports (CSV in GBK/UTF-8, Excel) in the contract's formats."""
+    from etl import demo as demo_module
+
+    with _progress() as bar:
+        task = bar.add_task("生成示范县数据", total=100)
+
+        def progress(label: str, fraction: float) -> None:
+            bar.update(task, completed=int(fraction * 100), description=label)
+
+        summary = demo_module.generate(
+            out,
+            seed=seed,
+            scale=scale,
+            end=date.fromisoformat(end) if end else None,
+            progress=progress,
+        )
+    console.print(
+        f"wrote {len(summary.files)} files to {summary.out_dir}: "
+        + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+    )
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to load.")],
+    store: StoreOpt = None,
+    report: Annotated[str | None, typer.Option(help="'json': print the report as JSON.")] = None,
+) -> None:
+    """Load exports into the store, atomically; per file
+    rows_read = inserted + updated + duplicate + rejected."""
+    from etl.load import load as run_load
+
+    with _progress() as bar:
+        task = bar.add_task("导入", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"导入 {name}")
+
+        run = run_load(paths, store=store, progress=progress)
+    for r in run.reports:
+        if r.status == "refused":
+            err.print(f"[red]拒收[/red] {r.message}")
+    if report == "json":
+        sys.stdout.write(
+            json.dumps([r.as_json() for r in run.reports], ensure_ascii=False, indent=2) + "\n"
+        )
+    else:
+        _print_load_table(run)
+    raise typer.Exit(run.exit_code)
+
+
+def _print_load_table(run) -> None:
+    table = Table(title=f"导入结果 → {run.store}")
+    for col in ("文件", "来源", "读取", "新增", "更新", "重复", "拒收", "拒收原因"):
+        table.add_column(
+            col, justify="right" if col in ("读取", "新增", "更新", "重复", "拒收") else "left"
+        )
+    for r in run.reports:
+        if r.status == "refused":
+            table.add_row(
+                Path(r.file).name, r.source or "—", "拒收整个文件", "", "", "", "", r.message or ""
+            )
+            continue
+        table.add_row(
+            Path(r.file).name,
+            r.source or "",
+            f"{r.rows_read:,}",
+            f"{r.inserted:,}",
+            f"{r.updated:,}",
+            f"{r.duplicate:,}",
+            f"{r.rejected:,}",
+            ", ".join(f"{k} {v}" for k, v in r.reasons.items()),
+        )
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    demo_if_empty: Annotated[
+        bool, typer.Option(help="Build and load the demo county first when the store is empty.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the dashboard (gunicorn, debug off)."""
+    import os
+
+    from etl import publish, settings
+
+    if store:
+        os.environ["PULSE_STORE"] = store
+    published = settings.store_path()
+    if demo_if_empty and publish.current_file(published) is None:
+        err.print("store is empty: building the demo county (pulse demo && pulse load) …")
+        out = settings.data_dir() / "demo"
+        demo(seed=7, scale=1.0, out=out, end=None)
+        try:
+            load([out], store=str(published), report=None)
+        except typer.Exit as done:
+            if done.exit_code:
+                raise
+    from dashboard.server import serve as run_server
+
+    host = host or settings.get("serve.host")
+    port = port or int(settings.get("serve.port"))
+    err.print(f"serving on http://{host}:{port}  (store {published})")
+    run_server(host, port, workers or int(settings.get("serve.workers")))
+
+
+Format = Annotated[str, typer.Option("--format", help="table | csv | json")]
+
+
+def _dates(date_from: str, date_to: str, as_of: str | None):
+    from datetime import datetime
+
+    try:
+        return (
+            date.fromisoformat(date_from),
+            date.fromisoformat(date_to),
+            datetime.fromisoformat(as_of) if as_of else None,
+        )
+    except ValueError as exc:
+        err.print(f"[red]日期格式错误[/red] {exc} (YYYY-MM-DD, as-of 'YYYY-MM-DD HH:MM:SS')")
+        raise typer.Exit(2) from None
+
+
+def _emit(frame, fmt: str, title: str) -> None:
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv(null_value="", float_precision=4))
+    elif fmt == "json":
+        sys.stdout.write(
+            json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=2) + "\n"
+        )
+    else:
+        table = Table(title=title)
+        for col in frame.columns:
+            table.add_column(col, justify="right" if frame[col].dtype.is_numeric() else "left")
+        for row in frame.iter_rows():
+            table.add_row(
+                *("" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v) for v in row)
+            )
+        console.print(table)
+
+
+@app.command()
+def metrics(
+    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day (inclusive).")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="'Now' for open work (default: extraction time of the newest loaded file).",
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option(help="town | dept")] = "town",
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """Indicators per town (or town and department) for a period (contract §7)."""
+    from dashboard.metrics import metrics as compute
+    from dashboard.store import Store
+
+    if by not in ("town", "dept"):
+        err.print("--by must be town or dept")
+        raise typer.Exit(2)
+    start, end, now = _dates(date_from, date_to, as_of)
+    frame = compute(Store(store), start, end, now, by=by)
+    frame = frame.drop("rectify_overdue")
+    _emit(frame, fmt, f"指标 {start} 至 {end}")
+
+
+@app.command()
+def cases(
+    indicator: Annotated[str, typer.Option(help="Indicator name, e.g. overdue_open.")],
+    town: Annotated[str, typer.Option(help="Town code (or name).")],
+    date_from: Annotated[str, typer.Option("--from")],
+    date_to: Annotated[str, typer.Option("--to")],
+    dept: Annotated[str | None, typer.Option(help="Department name.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """The rows behind a figure: case, ticket or evaluation ids with their key fields."""
+    from dashboard.store import Store
+    from dashboard.trace import rows_behind
+
+    start, end, now = _dates(date_from, date_to, as_of)
+    reader = Store(store)
+    code = reader.sql(
+        "select town_code from towns where town_code = $t or town_name = $t", {"t": town}
+    )
+    if code.is_empty():
+        err.print(f"[red]未知乡镇[/red] {town}")
+        raise typer.Exit(2)
+    try:
+        frame = rows_behind(
+            reader, indicator, start, end, town=code["town_code"][0], dept=dept, as_of=now
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    _emit(frame, fmt, f"{indicator} · {town} · {start} 至 {end}: {frame.height} 行")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

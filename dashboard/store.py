@@ -1,0 +1,107 @@
+"""The one door to the store for everything that reads it: pages, CLI, PDF.
+
+Readers open the published generation read-only and reopen when a load has published a
+newer one (etl.publish swaps a symlink atomically), so a reader never sees half a load
+and never takes a lock a writer could collide with. Each thread gets its own cursor.
+`scope` (the towns a viewer may see) is part of every call from the start, so per-town
+access is one rule here, not an edit of every page.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from etl import publish, settings
+
+QUERIES = Path(__file__).with_name("queries")
+
+
+class StoreEmpty(RuntimeError):
+    """Nothing has been loaded yet."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which towns a viewer may see. None = the whole county."""
+
+    towns: tuple[str, ...] | None = None
+
+    def filter_sql(self, column: str = "town_code") -> str:
+        if self.towns is None:
+            return "true"
+        quoted = ", ".join("'" + t.replace("'", "''") + "'" for t in self.towns)
+        return f"{column} in ({quoted})" if quoted else "false"
+
+
+COUNTY = Scope()
+
+
+class Store:
+    """Read-only access to the published store, reopened when a new generation appears."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.published = settings.store_path(path)
+        self._lock = threading.Lock()
+        self._generation: Path | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()
+
+    def _connection(self) -> tuple[Path, duckdb.DuckDBPyConnection]:
+        target = publish.current_file(self.published)
+        if target is None:
+            raise StoreEmpty(f"store {self.published} has no data loaded yet")
+        with self._lock:
+            if target != self._generation:
+                for _ in range(3):  # a just-pruned generation: follow the link again
+                    try:
+                        con = duckdb.connect(str(target), read_only=True)
+                        break
+                    except duckdb.IOException:
+                        target = publish.current_file(self.published)
+                        if target is None:
+                            raise StoreEmpty(str(self.published)) from None
+                else:
+                    raise
+                # the old connection is dropped, not closed: threads still reading it finish
+                self._generation, self._con = target, con
+            return self._generation, self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        generation, con = self._connection()
+        local = self._local
+        if getattr(local, "generation", None) != generation:
+            local.generation, local.cursor = generation, con.cursor()
+        return local.cursor
+
+    @property
+    def generation(self) -> Path | None:
+        return publish.current_file(self.published)
+
+    def sql(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        cur = self.cursor()
+        return cur.sql(sql, params=params or None).pl()
+
+    def query(self, name: str, scope: Scope = COUNTY, **params: Any) -> pl.DataFrame:
+        """Run dashboard/queries/<name>.sql with named parameters; `{scope}` in the file is
+        replaced by the scope's town filter."""
+        text = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+        return self.sql(text.replace("{scope}", scope.filter_sql()), params or None)
+
+    def meta(self) -> dict[str, str | None]:
+        return dict(self.sql("select key, value from store_meta").iter_rows())
+
+
+_default: Store | None = None
+
+
+def default_store() -> Store:
+    global _default
+    if _default is None or _default.published != settings.store_path():
+        _default = Store()
+    return _default

@@ -1,0 +1,445 @@
+"""`pulse load`: files → the store, with every row accounted for.
+
+For every file: rows_read = inserted + updated + duplicate + rejected. Rejected rows are
+stored with file, row number, raw values (personal data masked) and a reason code. A file
+that cannot be read as a whole is refused with a message naming it; the other files of
+the run still load. The whole run is written into a new store generation and published
+atomically (etl.publish), so readers see all of a run or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from etl import privacy, publish, settings
+from etl.calendar import WorkCalendar
+from etl.read import FileRefused, ReadResult, extraction_stamp, read_file, sniff_source
+from etl.sources import ALL_SOURCES, Source
+from etl.validate import staging_sql
+
+SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
+MARTS = Path(__file__).with_name("sql") / "marts"  # flags, rollups, indicators: run in order
+SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
+SCHEMA_VERSION = "1"
+
+# Columns that identify a record: a known key with other content is an update.
+KEYS: dict[str, tuple[str, ...]] = {
+    "towns": ("town_code",),
+    "departments": ("town_code", "dept_name"),
+    "cases": ("case_id",),
+    "hotline": ("ticket_id",),
+    "evaluations": ("eval_id",),
+}
+
+Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+
+
+@dataclass
+class FileReport:
+    file: str
+    source: str | None = None
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    status: str = "loaded"  # loaded | refused
+    message: str | None = None
+    encoding: str | None = None
+    extracted_at: datetime | None = None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["extracted_at"] = self.extracted_at.isoformat(sep=" ") if self.extracted_at else None
+        return data
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.inserted + self.updated + self.duplicate + self.rejected
+
+
+@dataclass
+class LoadRun:
+    store: Path
+    reports: list[FileReport]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if any(r.status == "refused" for r in self.reports) else 0
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as named, folders recursively (supported suffixes, sorted, hidden files skipped)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    return con
+
+
+def load(
+    paths: Sequence[str | Path], store: str | Path | None = None, progress: Progress | None = None
+) -> LoadRun:
+    published = settings.store_path(store)
+    files = expand_paths(paths)
+    secret = privacy.load_or_create_secret()
+    calendar = WorkCalendar.load()
+    reports: list[FileReport] = []
+    with publish.exclusive_lock(published), publish.next_generation(published) as work:
+        con = open_for_writing(work)
+        try:
+            privacy.register_sql(con, secret)
+            run_id = uuid.uuid4().hex[:12]
+            for i, (path, source) in enumerate(_in_load_order(files)):
+                if progress:
+                    progress(path.name, i, len(files))
+                reports.append(_load_file(con, path, source, run_id, calendar))
+            if progress:
+                progress("", len(files), len(files))
+            _refresh_derived(con, calendar)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    return LoadRun(published, reports)
+
+
+def _in_load_order(files: list[Path]) -> list[tuple[Path, Source | FileRefused]]:
+    """Reference files first (facts are checked against towns), then as given."""
+    order = {s.name: i for i, s in enumerate(ALL_SOURCES)}
+    sniffed: list[tuple[Path, Source | FileRefused]] = []
+    for path in files:
+        try:
+            sniffed.append((path, sniff_source(path)))
+        except FileRefused as refused:
+            sniffed.append((path, refused))
+
+    def rank(item: tuple[Path, Source | FileRefused]) -> int:
+        s = item[1]
+        return order[s.name] if isinstance(s, Source) and s.id_column is None else len(order)
+
+    return sorted(sniffed, key=rank)  # stable: facts keep the order given
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sniffed: Source | FileRefused,
+    run_id: str,
+    calendar: WorkCalendar,
+) -> FileReport:
+    report = FileReport(file=str(path))
+    started = datetime.now().replace(microsecond=0)
+    sha = size = None
+    try:
+        if isinstance(sniffed, FileRefused):
+            raise sniffed
+        sha, size = _sha256(path), path.stat().st_size
+        result = read_file(path)
+    except FileRefused as refused:
+        report.status, report.message = "refused", str(refused)
+        report.source = sniffed.name if isinstance(sniffed, Source) else None
+        _log(con, report, run_id, path, sha, size, started)
+        return report
+    report.source, report.encoding = result.source.name, result.encoding
+    report.rows_read = result.frame.height
+    con.begin()
+    try:
+        load_id = _log(con, report, run_id, path, sha, size, started)
+        _apply(con, result, report, load_id, sha or "", calendar)
+        con.execute(
+            "update loads set finished_at = ?, rows_read = ?, inserted = ?, updated = ?,"
+            " duplicate = ?, rejected = ?, reasons = ?, extracted_at = ? where load_id = ?",
+            [
+                datetime.now().replace(microsecond=0),
+                report.rows_read,
+                report.inserted,
+                report.updated,
+                report.duplicate,
+                report.rejected,
+                json.dumps(report.reasons),
+                report.extracted_at,
+                load_id,
+            ],
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    if not report.balanced:  # a bug, never a data problem: stop before publishing
+        raise AssertionError(f"row accounting does not add up for {path}: {report}")
+    return report
+
+
+def _log(con, report: FileReport, run_id: str, path: Path, sha, size, started) -> int:
+    load_id = con.execute("select nextval('load_ids')").fetchall()[0][0]
+    con.execute(
+        "insert into loads (load_id, run_id, file_name, file_path, file_sha256, size_bytes,"
+        " source, encoding, started_at, finished_at, status, message)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            run_id,
+            path.name,
+            str(path.resolve()),
+            sha,
+            size,
+            report.source,
+            report.encoding,
+            started,
+            datetime.now().replace(microsecond=0) if report.status == "refused" else None,
+            report.status,
+            report.message,
+        ],
+    )
+    return load_id
+
+
+def _store_columns(source: Source) -> list[tuple[str, str]]:
+    """(store column, staged expression) for the fact or reference table."""
+    renames = {
+        "applicant": "applicant_masked",
+        "id_number": "id_number_hash",
+        "phone": "phone_hash",
+        "caller": "caller_hash",
+    }
+    cols = []
+    for c in source.columns:
+        expr = c.name
+        if c.name == "satisfaction":
+            expr = "coalesce(satisfaction, '未评价')"
+        cols.append((renames.get(c.name, c.name), expr))
+    return cols
+
+
+def _apply(
+    con, result: ReadResult, report: FileReport, load_id: int, sha: str, calendar: WorkCalendar
+) -> None:
+    source = result.source
+    keys = KEYS[source.name]
+    con.register("raw", result.frame.to_arrow())
+    con.execute(f"create or replace temp table staged as {staging_sql(source, _aliases())}")
+    store_cols = _store_columns(source)
+    hash_expr = (
+        "md5(concat_ws(chr(31), "
+        + ", ".join(f"coalesce(({expr})::varchar, chr(0))" for _, expr in store_cols)
+        + "))"
+    )
+    key_list = ", ".join(keys)
+    con.execute(f"""
+        create or replace temp table ranked as
+        select *, {hash_expr} as row_hash,
+            row_number() over (partition by {key_list} order by _row desc) as rn,
+            first_value({hash_expr}) over (partition by {key_list} order by _row desc) as last_hash
+        from staged where reason is null
+    """)
+    # An earlier row of the same id: identical to the last one is a duplicate; different
+    # content is superseded by the last one (rejected with a reason, so nothing vanishes).
+    con.execute(
+        """
+        update staged set reason = 'superseded_in_file',
+            detail = '同一编号在本文件第 ' || r.last_row || ' 行再次出现且内容不同,以该行为准'
+        from (select _row, max(_row) over (partition by %s) as last_row, row_hash, last_hash
+              from ranked) r
+        where staged._row = r._row and r.row_hash <> r.last_hash
+    """.replace("%s", key_list)
+    )
+    in_file_dupes = con.execute(
+        "select count(*) from ranked where rn > 1 and row_hash = last_hash"
+    ).fetchall()[0][0]
+    _store_rejects(con, result, report, load_id, sha)
+
+    table = source.table
+    join = " and ".join(f"e.{k} is not distinct from f.{k}" for k in keys)
+    con.execute(f"""
+        create or replace temp table final as
+        select f.*, case when e.row_hash is null then 'insert'
+                         when e.row_hash = f.row_hash then 'duplicate'
+                         else 'update' end as action
+        from (select * from ranked where rn = 1) f
+        left join (select {key_list}, {_existing_hash(source)} as row_hash from {table}) e
+            on {join}
+    """)
+    counts = dict(con.execute("select action, count(*) from final group by all").fetchall())
+    report.inserted = counts.get("insert", 0)
+    report.updated = counts.get("update", 0)
+    report.duplicate = counts.get("duplicate", 0) + in_file_dupes
+    con.execute(f"""
+        delete from {table} t where exists (
+            select 1 from final f where f.action = 'update'
+            and {" and ".join(f"t.{k} is not distinct from f.{k}" for k in keys)})
+    """)
+    names = [name for name, _ in store_cols]
+    exprs = [expr for _, expr in store_cols]
+    if source.id_column is None:
+        con.execute(
+            f"insert into {table} ({', '.join(names)}) "
+            f"select {', '.join(exprs)} from final where action <> 'duplicate'"
+        )
+    else:
+        deadline = ""
+        extra_names = ["row_hash", "load_id", "source_row"]
+        extra_exprs = ["row_hash", str(load_id), "_row"]
+        if source.name == "cases":
+            _ensure_calendar(con, calendar)
+            deadline = (
+                "left join calendar_days a on a.day = f.accepted_at::date "
+                "left join calendar_days w on w.is_workday "
+                "and w.workday_seq = a.workday_seq + f.promised_days"
+            )
+            extra_names.append("deadline_at")
+            extra_exprs.append(
+                "(case when f.promised_days = 0 then f.accepted_at::date "
+                "else w.day end) + interval '23:59:59'"
+            )
+        con.execute(
+            f"insert into {table} ({', '.join(names + extra_names)}) "
+            f"select {', '.join(['f.' + e if e == n else e for n, e in store_cols] + extra_exprs)} "
+            f"from final f {deadline} where f.action <> 'duplicate'"
+        )
+    report.extracted_at = extraction_stamp(result.title_lines) or _newest_timestamp(con, source)
+    con.unregister("raw")
+
+
+def _existing_hash(source: Source) -> str:
+    if source.id_column is not None:
+        return "row_hash"
+    return (
+        "md5(concat_ws(chr(31), "
+        + ", ".join(f"coalesce(({name})::varchar, chr(0))" for name, _ in _store_columns(source))
+        + "))"
+    )
+
+
+def _newest_timestamp(con, source: Source) -> datetime | None:
+    ts = [c.name for c in source.columns if c.kind == "timestamp"]
+    if not ts:
+        return None
+    return con.execute(
+        f"select max(greatest({', '.join(ts)})) from staged where reason is null"
+    ).fetchall()[0][0]
+
+
+def _store_rejects(con, result: ReadResult, report: FileReport, load_id: int, sha: str) -> None:
+    source = result.source
+    reasons = dict(
+        con.execute(
+            "select reason, count(*) from staged where reason is not null group by all order by 1"
+        ).fetchall()
+    )
+    report.reasons = reasons
+    report.rejected = sum(reasons.values())
+    if not reasons:
+        return
+    masked = {"pii_hash": "pii_hash", "pii_name": "mask_name", "free_text": "mask_text"}
+    values = {
+        c.name: f"{masked[c.kind]}(raw.{c.name})" if c.kind in masked else f"raw.{c.name}"
+        for c in source.columns
+    }
+    pairs = ", ".join(f"'{c.header}', {values[c.name]}" for c in source.columns)
+    con.execute(
+        f"""
+        insert into rejects
+        select ?, ?, ?, ?, s._row, s.reason, s.detail, json_object({pairs})
+        from staged s join raw on raw._row = s._row
+        where s.reason is not null
+          and not exists (select 1 from rejects r where r.file_sha256 = ? and r.source_row = s._row)
+    """,
+        [load_id, result.path.name, sha, source.name, sha],
+    )
+
+
+def _aliases() -> dict[str, dict[str, str]]:
+    return settings.get("validation.aliases")
+
+
+def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> None:
+    """Make calendar_days cover the staged cases' deadlines; rebuild it (and every stored
+    deadline) when the calendar itself changed, e.g. a new holidays.csv for next year."""
+    staged = "cases" if whole_store else "staged where reason is null"
+    lo, hi, max_days = con.execute(
+        f"select min(accepted_at)::date, max(accepted_at)::date, max(promised_days) from {staged}"
+    ).fetchall()[0]
+    have = con.execute("select min(day), max(day) from calendar_days").fetchall()[0]
+    fingerprint = calendar.fingerprint
+    stored = _meta(con, "calendar_fingerprint")
+    today = date.today()
+    start = min(d for d in (lo, have[0], date(today.year - 3, 1, 1)) if d is not None)
+    end_need = max(d for d in (hi, today) if d is not None) + timedelta(
+        days=int((max_days or 0) * 1.6) + 60
+    )
+    end = max(d for d in (end_need, have[1]) if d is not None)
+    if have[0] is not None and stored == fingerprint and have[0] <= start and have[1] >= end_need:
+        return
+    frame = calendar.frame(start, end)  # noqa: F841 (scanned by DuckDB below)
+    con.execute("delete from calendar_days")
+    con.execute("insert into calendar_days select day, is_workday, workday_seq, source from frame")
+    _set_meta(con, "calendar_fingerprint", fingerprint)
+    if stored is not None and stored != fingerprint:
+        con.execute("""
+            update cases set deadline_at = (case when cases.promised_days = 0
+                    then cases.accepted_at::date else w.day end) + interval '23:59:59'
+            from calendar_days a, calendar_days w
+            where a.day = cases.accepted_at::date and w.is_workday
+              and w.workday_seq = a.workday_seq + cases.promised_days
+        """)
+
+
+def _meta(con, key: str) -> str | None:
+    rows = con.execute("select value from store_meta where key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _set_meta(con, key: str, value: str | None) -> None:
+    con.execute("delete from store_meta where key = ?", [key])
+    con.execute("insert into store_meta values (?, ?)", [key, value])
+
+
+def _refresh_derived(con, calendar: WorkCalendar) -> None:
+    """State every reader relies on, refreshed once per run."""
+    as_of = con.execute(
+        "select max(extracted_at) from loads where status = 'loaded'"
+        " and source in ('cases', 'hotline', 'evaluations')"
+    ).fetchall()[0][0]
+    _set_meta(con, "schema_version", SCHEMA_VERSION)
+    _set_meta(con, "as_of", as_of.isoformat(sep=" ") if as_of else None)
+    _set_meta(con, "published_at", datetime.now().replace(microsecond=0).isoformat(sep=" "))
+    years = [
+        r[0]
+        for r in con.execute("select distinct year(accepted_at) from cases order by 1").fetchall()
+    ]
+    _set_meta(con, "calendar_warnings", json.dumps(calendar.warnings(years), ensure_ascii=False))
+    _ensure_calendar(con, calendar, whole_store=True)
+    for model in sorted(MARTS.glob("*.sql")):
+        con.execute(model.read_text(encoding="utf-8"))
