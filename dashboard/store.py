@@ -9,6 +9,7 @@ access is one rule here, not an edit of every page.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import polars as pl
 from etl import publish, settings
 
 QUERIES = Path(__file__).with_name("queries")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class StoreEmpty(RuntimeError):
@@ -84,6 +86,10 @@ class Store:
         return publish.current_file(self.published)
 
     def sql(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        if isinstance(params, dict):
+            # DuckDB refuses parameters a statement does not use; callers pass a common set
+            used = set(_PARAM.findall(sql))
+            params = {k: v for k, v in params.items() if k in used}
         cur = self.cursor()
         return cur.sql(sql, params=params or None).pl()
 

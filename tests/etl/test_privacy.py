@@ -150,7 +150,11 @@ def free_text(rng: random.Random) -> str | None:
 
 
 def test_hash_is_hmac_sha256_of_the_normalised_value():
-    expected = hmac.new(SECRET, b"13812345678", hashlib.sha256).hexdigest()
+    expected = (
+        hmac.new(SECRET, b"13812345678", hashlib.sha256)
+        .hexdigest()
+        .translate(str.maketrans("0123456789", "ghijklmnop"))
+    )
     for written in [
         "13812345678",
         "138 1234 5678",
@@ -163,15 +167,18 @@ def test_hash_is_hmac_sha256_of_the_normalised_value():
         " 13812345678\t",
     ]:
         assert hash_value(SECRET, written) == expected, written
-    id_hash = hmac.new(SECRET, b"11010119900307451X", hashlib.sha256).hexdigest()
+    id_hash = (
+        hmac.new(SECRET, b"11010119900307451X", hashlib.sha256)
+        .hexdigest()
+        .translate(str.maketrans("0123456789", "ghijklmnop"))
+    )
     assert hash_value(SECRET, "11010119900307451x") == id_hash
     assert hash_value(SECRET, "110101 19900307 451X") == id_hash
     # the prefix is dropped only from a mobile number
-    assert (
-        hash_value(SECRET, "8605718888888")
-        == hmac.new(SECRET, b"8605718888888", hashlib.sha256).hexdigest()
-    )
-    assert re.fullmatch(r"[0-9a-f]{64}", expected)
+    assert hash_value(SECRET, "8605718888888") == hmac.new(
+        SECRET, b"8605718888888", hashlib.sha256
+    ).hexdigest().translate(str.maketrans("0123456789", "ghijklmnop"))
+    assert re.fullmatch(r"[a-p]{64}", expected)
 
 
 @pytest.mark.parametrize("empty", [None, "", " ", "-", "—", "无", "/", "NULL", "null"])
@@ -195,7 +202,9 @@ def test_sql_hash_with_other_key_lengths(secret):
     connection = duckdb.connect()
     privacy.register_sql(connection, secret)
     got = connection.execute("select pii_hash('11010119900307451x')").fetchone()[0]
-    assert got == hmac.new(secret, b"11010119900307451X", hashlib.sha256).hexdigest()
+    assert got == hmac.new(secret, b"11010119900307451X", hashlib.sha256).hexdigest().translate(
+        str.maketrans("0123456789", "ghijklmnop")
+    )
 
 
 def test_sql_hash_of_a_number_column(con):

@@ -1,0 +1,99 @@
+"""Indicators for a period: the function behind `pulse metrics`, the pages and the PDF.
+
+The definitions live in SQL (etl/sql/marts/01_flags.sql → 03_indicators.sql, rates in
+dashboard/queries/metrics.sql); this module only fills in parameters and shapes output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+import polars as pl
+
+from dashboard.store import COUNTY, QUERIES, Scope, Store
+from etl import settings
+
+By = Literal["town", "dept", "county"]
+
+# Column order wherever indicators are listed (contract §7: evaluation_rate after rectify_rate).
+INDICATORS: tuple[str, ...] = (
+    "cases",
+    "online_cases",
+    "online_rate",
+    "completed",
+    "on_time_rate",
+    "overdue_completed",
+    "overdue_open",
+    "warning_open",
+    "evaluations",
+    "satisfaction_rate",
+    "bad_reviews",
+    "rectify_rate",
+    "evaluation_rate",
+    "hotline_tickets",
+    "hotline_satisfaction_rate",
+    "hotline_on_time_rate",
+    "hotline_overdue_open",
+    "outside_system_depts",
+)
+RATES = {c for c in INDICATORS if c.endswith("_rate")}
+KEYS: dict[str, tuple[str, ...]] = {
+    "town": ("town_code", "town_name"),
+    "dept": ("town_code", "town_name", "dept_name"),
+    "county": (),
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    date_from: date
+    date_to: date
+    as_of: datetime
+
+    def sql_params(self) -> dict:
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "as_of": self.as_of,
+            "online_channels": list(settings.get("indicators.online_channels")),
+            "horizon": int(settings.get("indicators.warning_horizon_workdays")),
+            "satisfied_rating": int(settings.get("indicators.satisfied_rating")),
+            "rectify_days": int(settings.get("indicators.rectify_deadline_days")),
+        }
+
+
+def default_as_of(store: Store) -> datetime:
+    """The extraction time of the newest loaded file (contract §7)."""
+    value = store.meta().get("as_of")
+    if not value:
+        raise ValueError("no extraction time known: load a case, hotline or evaluation file first")
+    return datetime.fromisoformat(value)
+
+
+def metrics(
+    store: Store,
+    date_from: date,
+    date_to: date,
+    as_of: datetime | None = None,
+    by: By = "town",
+    scope: Scope = COUNTY,
+    raw: bool = False,
+) -> pl.DataFrame:
+    """One row per town (or town × department, or the county) with every indicator.
+
+    raw=True computes from the fact tables instead of the rollups (tests and bench only).
+    """
+    params = Params(date_from, date_to, as_of or default_as_of(store))
+    keys = KEYS[by]
+    text = (QUERIES / "metrics.sql").read_text(encoding="utf-8")
+    text = (
+        text.replace("{counts}", "indicator_counts_raw" if raw else "indicator_counts")
+        .replace("{keys}", ", ".join(keys) if keys else "'全县' as town_name")
+        .replace("{scope}", scope.filter_sql("f.town_code"))
+    )
+    frame = store.sql(text, params.sql_params())
+    # 体外循环 detection fills this column (issue 4); until then no department is named.
+    frame = frame.with_columns(pl.lit("").alias("outside_system_depts"))
+    return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue")

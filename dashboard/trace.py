@@ -1,0 +1,135 @@
+"""The rows behind any figure: `pulse cases` and every drill-down on the pages.
+
+Each indicator names the flag macro it sums (etl/sql/marts/01_flags.sql), the rows it
+counts (its denominator, for a rate) and, for a rate, the flag of its numerator. Listing the
+rows filters the very flags the figure sums, so the rows always count exactly the figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from dashboard.metrics import Params, default_as_of
+from dashboard.store import COUNTY, Scope, Store
+
+
+@dataclass(frozen=True)
+class Trace:
+    flags: str  # flag macro call, with named parameters
+    rows: str | None  # flag selecting the counted rows (None: every row of the period)
+    numerator: str | None = None  # for a rate: the flag of the rows counted above the line
+    id_column: str = "case_id"
+    fields: tuple[str, ...] = ()
+
+
+_CASE = "case_flags($as_of, $online_channels, $horizon)"
+_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
+_TICKET = "ticket_flags($as_of)"
+CASE_FIELDS = (
+    "case_id",
+    "town_code",
+    "dept_name",
+    "item_name",
+    "channel",
+    "accepted_at",
+    "promised_days",
+    "deadline_at",
+    "completed_at",
+    "status",
+    "recorded_at",
+)
+EVAL_FIELDS = (
+    "eval_id",
+    "case_id",
+    "town_code",
+    "dept_name",
+    "eval_channel",
+    "rated_at",
+    "rating",
+    "rectify_status",
+    "rectified_at",
+    "rectify_deadline_at",
+)
+TICKET_FIELDS = (
+    "ticket_id",
+    "town_code",
+    "dept_name",
+    "request_type",
+    "topic",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "status",
+    "satisfaction",
+)
+
+TRACES: dict[str, Trace] = {
+    "cases": Trace(_CASE, None, fields=CASE_FIELDS),
+    "online_cases": Trace(_CASE, "is_online", fields=CASE_FIELDS),
+    "online_rate": Trace(_CASE, None, "is_online", fields=CASE_FIELDS),
+    "completed": Trace(_CASE, "is_completed", fields=CASE_FIELDS),
+    "on_time_rate": Trace(_CASE, "is_completed", "is_on_time", fields=CASE_FIELDS),
+    "overdue_completed": Trace(_CASE, "is_overdue_completed", fields=CASE_FIELDS),
+    "overdue_open": Trace(_CASE, "is_overdue_open", fields=CASE_FIELDS),
+    "warning_open": Trace(_CASE, "is_warning_open", fields=CASE_FIELDS),
+    "evaluation_rate": Trace(_CASE, "is_completed", "is_evaluated", fields=CASE_FIELDS),
+    "evaluations": Trace(_EVAL, None, id_column="eval_id", fields=EVAL_FIELDS),
+    "satisfaction_rate": Trace(_EVAL, None, "is_satisfied", "eval_id", EVAL_FIELDS),
+    "bad_reviews": Trace(_EVAL, "is_bad", id_column="eval_id", fields=EVAL_FIELDS),
+    "rectify_rate": Trace(_EVAL, "is_bad", "is_rectified", "eval_id", EVAL_FIELDS),
+    "rectify_overdue": Trace(_EVAL, "is_rectify_overdue", id_column="eval_id", fields=EVAL_FIELDS),
+    "hotline_tickets": Trace(_TICKET, None, id_column="ticket_id", fields=TICKET_FIELDS),
+    "hotline_satisfaction_rate": Trace(
+        _TICKET, "is_rated", "is_satisfied", "ticket_id", TICKET_FIELDS
+    ),
+    "hotline_on_time_rate": Trace(
+        _TICKET, "is_completed", "is_on_time", "ticket_id", TICKET_FIELDS
+    ),
+    "hotline_overdue_open": Trace(
+        _TICKET, "is_overdue_open", id_column="ticket_id", fields=TICKET_FIELDS
+    ),
+}
+
+
+def rows_behind(
+    store: Store,
+    indicator: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pl.DataFrame:
+    """The records an indicator counts for a town (and department) and period.
+
+    For a rate, the rows are its denominator and the column `counted` says which of them
+    are in the numerator. Personal data appears only as stored (masked or hashed).
+    """
+    try:
+        trace = TRACES[indicator]
+    except KeyError:
+        raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(TRACES)}") from None
+    params = Params(date_from, date_to, as_of or default_as_of(store)).sql_params()
+    where = ["day between $date_from and $date_to", scope.filter_sql("town_code")]
+    if trace.rows:
+        where.append(trace.rows)
+    if town:
+        where.append("town_code = $town")
+        params["town"] = town
+    if dept:
+        where.append("dept_name = $dept")
+        params["dept"] = dept
+    counted = f", {trace.numerator} as counted" if trace.numerator else ""
+    sql = (
+        f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
+        f"where {' and '.join(where)} order by {trace.fields[5]}, {trace.id_column}"
+    )
+    if limit is not None:
+        sql += f" limit {int(limit)} offset {int(offset)}"
+    return store.sql(sql, params)

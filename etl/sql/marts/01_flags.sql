@@ -1,0 +1,64 @@
+-- `src` lets the same definition run over a subset table (open cases, bad reviews, open
+-- tickets) that the loader keeps small, so as_of-dependent figures never scan the facts.
+--
+-- Row-level indicator flags: THE definition of every indicator (contract §7).
+-- Aggregates (raw or via rollups) sum these flags; drill-downs filter on them, so the rows
+-- behind a figure always count exactly that figure. Stored as macros in the store so that
+-- the loader, the pages, the CLI and the PDF all call the same text.
+
+-- grain: one row per case
+create or replace macro case_flags(as_of, online_channels, horizon, src := 'cases') as table
+with warn as (
+    -- 超时预警 horizon: the `horizon`-th working day after the as_of date
+    select min(w.day) as warn_day
+    from calendar_days a
+    join calendar_days w on w.is_workday and w.workday_seq = a.workday_seq + horizon
+    where a.day = cast(as_of as date)
+),
+evaluated as (
+    select distinct case_id from evaluations where case_id is not null
+)
+select
+    c.case_id, c.town_code, c.dept_name, c.item_code, c.item_name, c.channel,
+    c.accepted_at, cast(c.accepted_at as date) as day, c.promised_days, c.deadline_at,
+    c.completed_at, c.status, c.recorded_at,
+    list_contains(online_channels, c.channel) as is_online,
+    c.completed_at is not null as is_completed,
+    c.completed_at is not null and c.completed_at <= c.deadline_at as is_on_time,
+    c.completed_at is not null and c.completed_at > c.deadline_at as is_overdue_completed,
+    c.completed_at is null and c.status = '在办' and as_of > c.deadline_at as is_overdue_open,
+    c.completed_at is null and c.status = '在办' and as_of <= c.deadline_at
+        and cast(c.deadline_at as date) <= (select warn_day from warn) as is_warning_open,
+    c.completed_at is not null and e.case_id is not null as is_evaluated
+from query_table(src) c
+left join evaluated e on e.case_id = c.case_id;
+
+-- grain: one row per evaluation
+create or replace macro eval_flags(as_of, satisfied_rating, rectify_days, src := 'evaluations') as table
+select
+    v.eval_id, v.case_id, v.town_code, v.dept_name, v.eval_channel, v.rated_at,
+    cast(v.rated_at as date) as day, v.rating, v.rectify_status, v.rectified_at,
+    v.rating >= satisfied_rating as is_satisfied,
+    v.rating <= 2 as is_bad,
+    v.rating <= 2 and v.rectify_status = '已整改' as is_rectified,
+    w.day + interval '23:59:59' as rectify_deadline_at,
+    v.rating <= 2 and (
+        (coalesce(v.rectify_status, '') <> '已整改' and as_of > w.day + interval '23:59:59')
+        or (v.rectify_status = '已整改' and v.rectified_at > w.day + interval '23:59:59')
+    ) as is_rectify_overdue
+from query_table(src) v
+left join calendar_days a on a.day = cast(v.rated_at as date)
+left join calendar_days w on w.is_workday and w.workday_seq = a.workday_seq + rectify_days;
+
+-- grain: one row per hotline ticket
+create or replace macro ticket_flags(as_of, src := 'hotline_tickets') as table
+select
+    t.ticket_id, t.town_code, t.dept_name, t.request_type, t.topic, t.received_at,
+    cast(t.received_at as date) as day, t.due_at, t.completed_at, t.status, t.resolved,
+    t.satisfaction, t.caller_hash,
+    t.satisfaction in ('满意', '基本满意', '不满意') as is_rated,
+    t.satisfaction in ('满意', '基本满意') as is_satisfied,
+    t.completed_at is not null as is_completed,
+    t.completed_at is not null and t.completed_at <= t.due_at as is_on_time,
+    t.completed_at is null and t.status <> '已退单' and as_of > t.due_at as is_overdue_open
+from query_table(src) t;

@@ -1,0 +1,27 @@
+"""The first page in a real browser: the store's state, in Chinese, without console errors."""
+
+from __future__ import annotations
+
+from tests.conftest import ROOT
+
+SHOTS = ROOT / "docs" / "screenshots"
+
+
+def test_status_page_shows_the_store(server, page):
+    page.goto(server + "/")
+    page.wait_for_selector("#status-summary")
+    text = page.inner_text("body")
+    for words in ("数据状态", "数据截至", "2026-11-20 08:00:00", "城关街道", "最近导入", "已入库"):
+        assert words in text, words
+    # 13 towns in the town table, loads listed with their accounting
+    assert page.locator("#status-towns tbody tr").count() == 13
+    assert page.locator("#status-loads tbody tr").count() > 20
+    # every stylesheet and script came from this server (no CDN on a county intranet)
+    hosts = page.evaluate(
+        "[...document.querySelectorAll('link[href],script[src]')]"
+        ".map(e => new URL(e.href || e.src, location.href).host)"
+    )
+    assert set(hosts) == {server.removeprefix("http://")}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "status.png"), full_page=True)
+    assert page.console_errors == []

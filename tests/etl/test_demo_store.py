@@ -1,0 +1,122 @@
+"""The demo county loaded into a real store: accounting, personal data, and the rollups
+giving exactly the raw definitions' numbers."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from dashboard.metrics import metrics
+from dashboard.store import Store
+from etl import demo
+from etl.load import load
+
+END = date(2026, 11, 20)
+MOBILE = re.compile(rb"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ID_NUMBER = re.compile(rb"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PULSE_DATA_DIR", str(base / "data"))
+        mp.setenv("PULSE_CONFIG", str(base / "pulse.toml"))
+        mp.delenv("PULSE_STORE", raising=False)
+        mp.delenv("PULSE_SECRET_FILE", raising=False)
+        summary = demo.generate(base / "exports", seed=11, scale=0.05, end=END)
+        run = load([summary.out_dir])
+        yield summary, run, Store()
+
+
+def test_every_row_is_accounted_for(demo_store):
+    summary, run, store = demo_store
+    assert run.exit_code == 0
+    for r in run.reports:
+        assert r.rows_read == r.inserted + r.updated + r.duplicate + r.rejected, r
+    reasons: dict[str, int] = {}
+    for r in run.reports:
+        for k, v in r.reasons.items():
+            reasons[k] = reasons.get(k, 0) + v
+    assert reasons == demo.PLANTED_BAD_ROWS
+    assert sum(r.updated for r in run.reports) == sum(demo.PLANTED_UPDATES.values())
+    assert store.sql("select count(*) as n from cases")["n"][0] == summary.counts["cases"]
+    assert store.sql("select count(*) as n from rejects")["n"][0] == sum(reasons.values())
+
+
+def test_no_personal_data_in_clear_anywhere_in_the_store(demo_store):
+    summary, _, store = demo_store
+    exports = b"".join(p.read_bytes() for p in summary.files if p.suffix == ".csv")
+    phones, ids = set(MOBILE.findall(exports)), set(ID_NUMBER.findall(exports))
+    assert len(phones) > 1000 and len(ids) > 1000  # the test can fail
+    assert all(_valid_id(n) for n in list(ids)[:100])
+    raw = store.generation.read_bytes()
+    # binary pages hold digit-like byte runs by chance ('2333…'): look for the numbers the
+    # exports really contained, and for any well-formed ID number (valid check digit)
+    assert not phones & set(MOBILE.findall(raw))
+    assert not ids & set(ID_NUMBER.findall(raw))
+    assert not [n for n in ID_NUMBER.findall(raw) if _valid_id(n)]
+    # compressed pages could hide a number from a byte scan: read every text column too
+    columns = store.sql(
+        "select table_name, column_name from information_schema.columns "
+        "where data_type in ('VARCHAR', 'JSON') and table_schema = 'main'"
+    )
+    for table, column in columns.iter_rows():
+        hits = store.sql(
+            f'select count(*) as n from "{table}" where regexp_matches("{column}"::varchar, '
+            r"'(^|[^0-9])(1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])([^0-9]|$)')"
+        )["n"][0]
+        assert hits == 0, (table, column)
+    names = store.sql(
+        "select applicant_masked from cases where applicant_masked is not null limit 1000"
+    )["applicant_masked"]
+    assert names.str.contains(r"\*").all()
+
+
+def _valid_id(number: bytes) -> bool:
+    """GB 11643 check digit and a plausible birth date."""
+    text = number.decode().upper()
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(text, weights, strict=False)) % 11]
+    try:
+        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return check == text[17] and 1900 < born.year < 2030
+
+
+def _periods(n: int) -> list[tuple[date, date]]:
+    rng = random.Random(5)
+    out = [(END - timedelta(days=364), END), (date(2026, 10, 1), date(2026, 10, 31))]
+    while len(out) < n:
+        start = END - timedelta(days=rng.randrange(0, 360))
+        out.append((start, start + timedelta(days=rng.randrange(0, 120))))
+    return out
+
+
+@pytest.mark.parametrize(("start", "end"), _periods(12))
+def test_rollups_equal_raw_definitions(demo_store, start, end):
+    _, _, store = demo_store
+    for by in ("town", "dept"):
+        fast = metrics(store, start, end, by=by)
+        raw = metrics(store, start, end, by=by, raw=True)
+        assert_frame_equal(fast, raw, check_exact=False, rel_tol=1e-12)
+    assert fast["cases"].sum() > 0 or start > END
+
+
+def test_town_figures_equal_the_sum_of_their_departments(demo_store):
+    _, _, store = demo_store
+    start, end = END - timedelta(days=90), END
+    towns = metrics(store, start, end, by="town")
+    depts = metrics(store, start, end, by="dept")
+    counts = [c for c, t in towns.schema.items() if t == pl.Int64 and c != "town_code"]
+    summed = depts.group_by("town_code").agg(pl.col(counts).sum()).sort("town_code")
+    assert_frame_equal(
+        towns.select("town_code", *counts).sort("town_code"), summed, check_dtypes=False
+    )
+    assert towns["cases"].sum() > 1000
