@@ -80,20 +80,27 @@ def metrics(
     by: By = "town",
     scope: Scope = COUNTY,
     raw: bool = False,
+    depts: tuple[str, ...] = (),
+    bucket: Literal["week", "month"] | None = None,
 ) -> pl.DataFrame:
     """One row per town (or town × department, or the county) with every indicator.
 
     raw=True computes from the fact tables instead of the rollups (tests and bench only).
+    bucket splits the period into weeks or months (trends): one row per key and
+    period_start, for the buckets with any activity.
     """
     params = Params(date_from, date_to, as_of or default_as_of(store))
-    keys = KEYS[by]
+    keys = KEYS[by] + (("period_start",) if bucket else ())
     text = (QUERIES / "metrics.sql").read_text(encoding="utf-8")
     text = (
         text.replace("{counts}", "indicator_counts_raw" if raw else "indicator_counts")
-        .replace("{keys}", ", ".join(keys) if keys else "'全县' as town_name")
+        .replace("{keys}", ", ".join(keys) if by != "county" or bucket else "'全县' as town_name")
         .replace("{scope}", scope.filter_sql("f.town_code"))
+        .replace("{depts}", Scope(depts).filter_sql("f.dept_name") if depts else "true")
     )
-    frame = store.sql(text, params.sql_params())
+    frame = store.sql(text, {**params.sql_params(), "bucket": bucket or "none"})
+    if bucket:
+        frame = frame.filter(pl.col("period_start").is_not_null())
     # 体外循环 detection fills this column (issue 4); until then no department is named.
     frame = frame.with_columns(pl.lit("").alias("outside_system_depts"))
     return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue")

@@ -2,10 +2,10 @@
 -- Counts come from indicator_counts (etl/sql/marts/03_indicators.sql); every rate is formed
 -- here and nowhere else. A rate with a zero denominator is NULL (contract §7).
 -- Placeholders: {counts} indicator_counts | indicator_counts_raw; {keys} grouping columns;
--- {scope} the viewer's towns.
+-- {scope} the viewer's towns; {depts} the chosen departments.
 with counts as (
     select * from {counts}($date_from, $date_to, $as_of, $online_channels, $horizon,
-                           $satisfied_rating, $rectify_days)
+                           $satisfied_rating, $rectify_days, bucket := $bucket)
 ),
 -- every town of the reference file appears, with or without activity;
 -- every stationed department window too, with or without cases
@@ -22,7 +22,7 @@ joined as (
     select f.town_code, f.town_name, f.dept_name, c.* exclude (town_code, dept_name)
     from frame f
     left join counts c on c.town_code = f.town_code and c.dept_name = f.dept_name
-    where {scope}
+    where {scope} and {depts}
 )
 select {keys},
     coalesce(sum(cases), 0)::bigint as cases,

@@ -120,3 +120,14 @@ def test_town_figures_equal_the_sum_of_their_departments(demo_store):
         towns.select("town_code", *counts).sort("town_code"), summed, check_dtypes=False
     )
     assert towns["cases"].sum() > 1000
+
+
+def test_monthly_buckets_add_up_to_the_period(demo_store):
+    _, _, store = demo_store
+    start, end = date(2026, 1, 1), date(2026, 10, 31)
+    whole = metrics(store, start, end, by="county")
+    months = metrics(store, start, end, by="county", bucket="month")
+    assert months.height == 10 and months["period_start"].min() == start
+    for col in ("cases", "online_cases", "completed", "evaluations", "bad_reviews",
+                "hotline_tickets", "overdue_open"):
+        assert months[col].sum() == whole[col][0], col

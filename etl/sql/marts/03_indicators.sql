@@ -2,11 +2,13 @@
 -- counts in one place (dashboard/queries/metrics.sql). Generated shape, kept by hand.
 
 -- From the rollups: what the CLI, the pages and the PDF use.
--- grain: one row per (town_code, dept_name) with any activity in [date_from, date_to]
+-- grain: one row per (town_code, dept_name, period_start) with any activity in
+-- [date_from, date_to]; bucket 'week' or 'month' splits the period (trends), 'none' does not
 create or replace macro indicator_counts(date_from, date_to, as_of, online_channels, horizon,
-                               satisfied_rating, rectify_days) as table
+                               satisfied_rating, rectify_days, bucket := 'none') as table
 with parts as (
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         sum(cases) as cases,
         coalesce(sum(cases) filter (where list_contains(online_channels, channel)), 0) as online_cases,
         sum(completed) as completed,
@@ -18,13 +20,15 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) filter (where is_overdue_open) as overdue_open,
         count(*) filter (where is_warning_open) as warning_open
-    from case_flags(as_of, online_channels, horizon, src := 'open_cases')
+    from case_flags(as_of, online_channels, horizon, src := 'open_cases', evaluated := false)
     where day between date_from and date_to
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         sum(evaluations) as evaluations,
         coalesce(sum(evaluations) filter (where rating >= satisfied_rating), 0) as satisfied,
         coalesce(sum(evaluations) filter (where rating <= 2), 0) as bad_reviews,
@@ -34,12 +38,14 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) filter (where is_rectify_overdue) as rectify_overdue
     from eval_flags(as_of, satisfied_rating, rectify_days, src := 'bad_reviews')
     where day between date_from and date_to
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         sum(tickets) as hotline_tickets,
         coalesce(sum(tickets) filter (where satisfaction in ('满意', '基本满意', '不满意')), 0) as hotline_rated,
         coalesce(sum(tickets) filter (where satisfaction in ('满意', '基本满意')), 0) as hotline_satisfied,
@@ -50,12 +56,13 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) filter (where is_overdue_open) as hotline_overdue_open
     from ticket_flags(as_of, src := 'open_tickets')
     where day between date_from and date_to
     group by all
 )
-select town_code, dept_name,
+select town_code, dept_name, period_start,
     coalesce(sum(cases), 0)::bigint as cases,
     coalesce(sum(online_cases), 0)::bigint as online_cases,
     coalesce(sum(completed), 0)::bigint as completed,
@@ -80,11 +87,13 @@ group by all;
 
 -- Straight from the flags over the fact tables: the reference the rollups are tested
 -- against, and the baseline bench/ compares with.
--- grain: one row per (town_code, dept_name) with any activity in [date_from, date_to]
+-- grain: one row per (town_code, dept_name, period_start) with any activity in
+-- [date_from, date_to]; bucket 'week' or 'month' splits the period (trends), 'none' does not
 create or replace macro indicator_counts_raw(date_from, date_to, as_of, online_channels, horizon,
-                               satisfied_rating, rectify_days) as table
+                               satisfied_rating, rectify_days, bucket := 'none') as table
 with parts as (
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) as cases,
         count(*) filter (where is_online) as online_cases,
         count(*) filter (where is_completed) as completed,
@@ -98,6 +107,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) as evaluations,
         count(*) filter (where is_satisfied) as satisfied,
         count(*) filter (where is_bad) as bad_reviews,
@@ -108,6 +118,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) as hotline_tickets,
         count(*) filter (where is_rated) as hotline_rated,
         count(*) filter (where is_satisfied) as hotline_satisfied,
@@ -118,7 +129,7 @@ with parts as (
     where day between date_from and date_to
     group by all
 )
-select town_code, dept_name,
+select town_code, dept_name, period_start,
     coalesce(sum(cases), 0)::bigint as cases,
     coalesce(sum(online_cases), 0)::bigint as online_cases,
     coalesce(sum(completed), 0)::bigint as completed,
