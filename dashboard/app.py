@@ -1,17 +1,40 @@
-"""create_app(): the only Dash(...) call. Pages register themselves from dashboard/pages."""
+"""create_app(): the only Dash(...) call, and the shell every analyst page sits in:
+navigation built from the page registry, the global filters kept in the URL, 数据截至."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
+from dashboard import periods
+from dashboard.filters import Filters
+from dashboard.store import StoreEmpty, default_store
 from etl import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
+
+
+class Ids:
+    URL = "url"
+    FILTERS = "filters"  # dcc.Store: the normalised query string every page reads
+    NAV = "shell-nav"
+    FILTER_BAR = "shell-filter-bar"
+    PERIOD = "filter-period"
+    RANGE = "filter-range"
+    TOWNS = "filter-towns"
+    DEPTS = "filter-depts"
+    AS_OF = "shell-as-of"
+    PERIOD_TEXT = "shell-period-text"
+    NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "index": path}
+
+
+# Pages that fill the screen on their own (wall, print) hide the analyst shell.
+BARE_PATHS = ("/wall", "/report")
 
 
 def create_app() -> dash.Dash:
@@ -28,26 +51,212 @@ def create_app() -> dash.Dash:
         suppress_callback_exceptions=True,
     )
     app.layout = _shell
+    _register_shell_callbacks(app)
     return app
 
 
+def _nav_pages() -> list[dict]:
+    return [p for p in dash.page_registry.values() if p.get("nav", True)]
+
+
 def _shell() -> html.Div:
-    nav = dbc.NavbarSimple(
-        children=[
-            dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-            for page in dash.page_registry.values()
-            if page.get("nav", True)
-        ],
-        brand=f"{settings.get('county.name')} · 政务服务效能看板",
-        brand_href="/",
+    towns, depts = _choices()
+    nav = dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(f"{settings.get('county.name')} · 政务服务效能看板", href="/"),
+                dbc.Nav(
+                    [
+                        dbc.NavItem(
+                            dbc.NavLink(
+                                p["name"],
+                                href=p["relative_path"],
+                                id={"type": Ids.NAV_LINK, "index": p["relative_path"]},
+                                active="exact",
+                            )
+                        )
+                        for p in _nav_pages()
+                    ],
+                    navbar=True,
+                    className="me-auto",
+                ),
+                html.Span(id=Ids.AS_OF, className="navbar-text text-white-50 small"),
+            ],
+            fluid=True,
+        ),
         color="primary",
         dark=True,
+        className="mb-2",
+    )
+    bar = dbc.Container(
+        dbc.Row(
+            [
+                dbc.Col(
+                    dcc.Dropdown(
+                        id=Ids.PERIOD,
+                        clearable=False,
+                        searchable=False,
+                        options=[{"label": v, "value": k} for k, v in periods.LABELS.items()],
+                        value="this_month",
+                    ),
+                    md=2,
+                ),
+                dbc.Col(
+                    dcc.DatePickerRange(
+                        id=Ids.RANGE,
+                        display_format="YYYY-MM-DD",
+                        first_day_of_week=1,
+                        start_date_placeholder_text="开始日期",
+                        end_date_placeholder_text="结束日期",
+                    ),
+                    md="auto",
+                    id=f"{Ids.RANGE}-col",
+                ),
+                dbc.Col(
+                    dcc.Dropdown(id=Ids.TOWNS, multi=True, placeholder="全部乡镇", options=towns),
+                    md=3,
+                ),
+                dbc.Col(
+                    dcc.Dropdown(id=Ids.DEPTS, multi=True, placeholder="全部部门", options=depts),
+                    md=3,
+                ),
+                dbc.Col(
+                    html.Span(id=Ids.PERIOD_TEXT, className="text-muted small"),
+                    md="auto",
+                    className="d-flex align-items-center",
+                ),
+            ],
+            className="g-2",
+        ),
         fluid=True,
+        id=Ids.FILTER_BAR,
+        className="mb-2",
     )
     return html.Div(
         [
-            dcc.Location(id="url"),
-            nav,
-            dbc.Container(dash.page_container, fluid=True, className="py-3"),
+            dcc.Location(id=Ids.URL, refresh=False),
+            dcc.Store(id=Ids.FILTERS),
+            html.Div([nav, bar], id=Ids.NAV),
+            dbc.Container(dash.page_container, fluid=True, className="pb-4"),
         ]
     )
+
+
+def _choices() -> tuple[list[dict], list[dict]]:
+    try:
+        store = default_store()
+        towns = store.query("shell__towns")
+        depts = store.query("shell__depts")
+    except StoreEmpty:
+        return [], []
+    return (
+        [{"label": n, "value": c} for c, n in towns.iter_rows()],
+        [{"label": d, "value": d} for (d,) in depts.iter_rows()],
+    )
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output(Ids.URL, "search"),
+        Output(Ids.PERIOD, "value"),
+        Output(Ids.RANGE, "start_date"),
+        Output(Ids.RANGE, "end_date"),
+        Output(Ids.TOWNS, "value"),
+        Output(Ids.DEPTS, "value"),
+        Output(Ids.FILTERS, "data"),
+        Input(Ids.URL, "search"),
+        Input(Ids.PERIOD, "value"),
+        Input(Ids.RANGE, "start_date"),
+        Input(Ids.RANGE, "end_date"),
+        Input(Ids.TOWNS, "value"),
+        Input(Ids.DEPTS, "value"),
+    )
+    def sync_filters(search, period, start, end, towns, depts):
+        """URL → widgets on load and back/forward; widgets → URL on every change."""
+        if ctx.triggered_id in (None, Ids.URL):
+            f = Filters.from_query(search)
+            return (
+                no_update,
+                f.period,
+                _iso(f.date_from),
+                _iso(f.date_to),
+                list(f.towns),
+                list(f.depts),
+                f.to_query(),
+            )
+        current = Filters.from_query(search)
+        f = Filters.from_query(
+            Filters(
+                period=period or current.period,
+                date_from=_day(start),
+                date_to=_day(end),
+                towns=tuple(towns or ()),
+                depts=tuple(depts or ()),
+                channel=current.channel,
+                extra=current.extra,
+            ).to_query()
+        )
+        query = f.to_query()
+        return (
+            query if query != search else no_update,
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+            query,
+        )
+
+    @app.callback(
+        Output(Ids.AS_OF, "children"),
+        Output(Ids.PERIOD_TEXT, "children"),
+        Output(f"{Ids.RANGE}-col", "style"),
+        Input(Ids.FILTERS, "data"),
+    )
+    def describe_period(query):
+        f = Filters.from_query(query)
+        hidden = {} if f.period == "custom" else {"display": "none"}
+        try:
+            as_of = _as_of()
+        except (StoreEmpty, ValueError):
+            return "尚无数据", "", hidden
+        p = f.resolve(as_of)
+        return (
+            f"数据截至 {as_of:%Y-%m-%d %H:%M}",
+            f"{p.label} · {p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}",
+            hidden,
+        )
+
+    @app.callback(
+        Output({"type": Ids.NAV_LINK, "index": ALL}, "href"),
+        Input(Ids.FILTERS, "data"),
+        State({"type": Ids.NAV_LINK, "index": ALL}, "id"),
+    )
+    def carry_filters_in_links(query, ids):
+        """Moving between pages keeps the period and towns (page extras are dropped)."""
+        f = Filters.from_query(query)
+        base = Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel)
+        return [i["index"] + base.to_query() for i in ids]
+
+    bare = json.dumps(list(BARE_PATHS))
+    app.clientside_callback(
+        f"(path) => {bare}.some(p => (path || '').startsWith(p)) ? {{display: 'none'}} : {{}}",
+        Output(Ids.NAV, "style"),
+        Input("_pages_location", "pathname"),
+    )
+
+
+def _as_of():
+    from dashboard.metrics import default_as_of
+
+    return default_as_of(default_store())
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
+def _day(text):
+    from datetime import date
+
+    return date.fromisoformat(text[:10]) if text else None

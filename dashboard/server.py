@@ -17,7 +17,12 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from dashboard.app import create_app
 
-        return create_app().server
+        app = create_app()
+        # Dash registers its script bundles while rendering the first index page; do it in
+        # every worker now, or a worker whose first request is a bundle answers 500.
+        with app.server.test_client() as client:
+            client.get("/")
+        return app.server
 
 
 def serve(host: str, port: int, workers: int, threads: int = 4) -> None:

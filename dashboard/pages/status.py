@@ -12,7 +12,9 @@ from dashboard import labels
 from dashboard.components.tables import simple_table
 from dashboard.store import StoreEmpty, default_store
 
-dash.register_page(__name__, path="/", name="数据状态", title="数据状态 · 政务服务效能看板")
+dash.register_page(
+    __name__, path="/quality", name="数据质量", title="数据质量 · 政务服务效能看板", order=90
+)
 
 LOAD_COLUMNS = (
     "file_name",

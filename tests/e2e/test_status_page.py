@@ -8,7 +8,7 @@ SHOTS = ROOT / "docs" / "screenshots"
 
 
 def test_status_page_shows_the_store(server, page):
-    page.goto(server + "/")
+    page.goto(server + "/quality")
     page.wait_for_selector("#status-summary")
     text = page.inner_text("body")
     for words in ("数据状态", "数据截至", "2026-11-20 08:00:00", "城关街道", "最近导入", "已入库"):

@@ -1,0 +1,105 @@
+"""Plotly figures shared by the pages, the wall screen and the PDF: same look everywhere."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard import labels
+from dashboard.components.format import is_rate
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
+PALETTE = ["#1f6feb", "#e0a100", "#1e9e5a", "#d64541", "#8957e5", "#0aa2c0"]
+
+
+def base_layout(fig: go.Figure, height: int = 320, dark: bool = False) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 48, "r": 16, "t": 36, "b": 40},
+        font={"family": FONT, "size": 13, "color": "#e6edf3" if dark else "#24292f"},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "y": -0.2},
+        colorway=PALETTE,
+    )
+    grid = "rgba(255,255,255,0.12)" if dark else "#e5e7eb"
+    fig.update_xaxes(gridcolor=grid)
+    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid)
+    return fig
+
+
+def trend(
+    frame: pl.DataFrame,
+    indicators: list[str],
+    title: str = "",
+    height: int = 320,
+    dark: bool = False,
+) -> go.Figure:
+    """Lines over period_start; rates on the left axis in %, one count as bars on the right."""
+    fig = go.Figure()
+    x = [d.isoformat() for d in frame["period_start"]]
+    for ind in indicators:
+        values = frame[ind].to_list()
+        if is_rate(ind):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=[None if v is None else v * 100 for v in values],
+                    name=labels.INDICATORS[ind],
+                    mode="lines+markers",
+                    hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>",
+                )
+            )
+        else:
+            fig.add_trace(
+                go.Bar(
+                    x=x,
+                    y=values,
+                    name=labels.INDICATORS[ind],
+                    yaxis="y2",
+                    opacity=0.35,
+                    hovertemplate="%{y:,}<extra>%{fullData.name}</extra>",
+                )
+            )
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        yaxis={"ticksuffix": "%", "rangemode": "tozero"},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
+    )
+    return base_layout(fig, height, dark)
+
+
+def town_bars(
+    frame: pl.DataFrame,
+    indicator: str,
+    title: str = "",
+    height: int = 360,
+    dark: bool = False,
+    target: float | None = None,
+) -> go.Figure:
+    """One bar per town, sorted, with the target as a line."""
+    data = frame.sort(indicator, descending=True, nulls_last=True)
+    rate = is_rate(indicator)
+    y = [None if v is None else (v * 100 if rate else v) for v in data[indicator]]
+    fig = go.Figure(
+        go.Bar(
+            x=data["town_name"].to_list(),
+            y=y,
+            customdata=data["town_code"].to_list(),
+            marker_color=PALETTE[0],
+            hovertemplate="%{x}: %{y:.1f}" + ("%" if rate else "") + "<extra></extra>",
+        )
+    )
+    if target is not None:
+        fig.add_hline(
+            y=target * 100 if rate else target,
+            line_dash="dash",
+            line_color="#d64541",
+            annotation_text="目标",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        title={"text": title or labels.INDICATORS[indicator], "x": 0, "font": {"size": 15}},
+        yaxis={"ticksuffix": "%" if rate else ""},
+    )
+    return base_layout(fig, height, dark)
