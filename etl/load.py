@@ -253,27 +253,40 @@ def _apply(
     store_cols = _store_columns(source)
     hash_expr = _content_hash([expr for _, expr in store_cols])
     key_list = ", ".join(keys)
-    con.execute(f"""
-        create or replace temp table ranked as
-        select *, {hash_expr} as row_hash,
-            row_number() over (partition by {key_list} order by _row desc) as rn,
-            first_value({hash_expr}) over (partition by {key_list} order by _row desc) as last_hash
-        from staged where reason is null
-    """)
-    # An earlier row of the same id: identical to the last one is a duplicate; different
-    # content is superseded by the last one (rejected with a reason, so nothing vanishes).
     con.execute(
-        """
-        update staged set reason = 'superseded_in_file',
-            detail = '同一编号在本文件第 ' || r.last_row || ' 行再次出现且内容不同,以该行为准'
-        from (select _row, max(_row) over (partition by %s) as last_row, row_hash, last_hash
-              from ranked) r
-        where staged._row = r._row and r.row_hash <> r.last_hash
-    """.replace("%s", key_list)
+        f"create or replace temp table valid as select *, {hash_expr} as row_hash "
+        "from staged where reason is null"
     )
-    in_file_dupes = con.execute(
-        "select count(*) from ranked where rn > 1 and row_hash = last_hash"
-    ).fetchall()[0][0]
+    repeats = con.execute(f"select count(*) - count(distinct ({key_list})) from valid").fetchall()[
+        0
+    ][0]
+    in_file_dupes = 0
+    if repeats == 0:  # the usual file: every id once, no window needed
+        con.execute(
+            "create or replace temp table ranked as "
+            "select *, 1 as rn, row_hash as last_hash from valid"
+        )
+    else:
+        con.execute(f"""
+            create or replace temp table ranked as
+            select *,
+                row_number() over w as rn,
+                first_value(row_hash) over w as last_hash,
+                first_value(_row) over w as last_row
+            from valid
+            window w as (partition by {key_list} order by _row desc)
+        """)
+        # An earlier row of the same id: identical to the last one is a duplicate; different
+        # content is superseded by the last one (rejected with a reason, so nothing vanishes).
+        con.execute("""
+            update staged set reason = 'superseded_in_file',
+                detail = '同一编号在本文件第 ' || r.last_row || ' 行再次出现且内容不同,以该行为准'
+            from ranked r
+            where staged._row = r._row and r.row_hash <> r.last_hash
+        """)
+        in_file_dupes = con.execute(
+            "select count(*) from ranked where rn > 1 and row_hash = last_hash"
+        ).fetchall()[0][0]
     _store_rejects(con, result, report, load_id, sha)
 
     table = source.table
@@ -291,11 +304,12 @@ def _apply(
     report.inserted = counts.get("insert", 0)
     report.updated = counts.get("update", 0)
     report.duplicate = counts.get("duplicate", 0) + in_file_dupes
-    con.execute(f"""
-        delete from {table} t where exists (
-            select 1 from final f where f.action = 'update'
-            and {" and ".join(f"t.{k} is not distinct from f.{k}" for k in keys)})
-    """)
+    if report.updated:
+        con.execute(f"""
+            delete from {table} t where exists (
+                select 1 from final f where f.action = 'update'
+                and {" and ".join(f"t.{k} is not distinct from f.{k}" for k in keys)})
+        """)
     names = [name for name, _ in store_cols]
     exprs = [expr for _, expr in store_cols]
     if source.id_column is None:
@@ -401,9 +415,11 @@ def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> 
     end = max(d for d in (end_need, have[1]) if d is not None)
     if have[0] is not None and stored == fingerprint and have[0] <= start and have[1] >= end_need:
         return
-    frame = calendar.frame(start, end)  # noqa: F841 (scanned by DuckDB below)
+    con.register("calendar_frame", calendar.frame(start, end).to_arrow())
     con.execute("delete from calendar_days")
-    con.execute("insert into calendar_days select day, is_workday, workday_seq, source from frame")
+    con.execute(
+        "insert into calendar_days select day, is_workday, workday_seq, source from calendar_frame"
+    )
     _set_meta(con, "calendar_fingerprint", fingerprint)
     if stored is not None and stored != fingerprint:
         con.execute("""
