@@ -101,6 +101,9 @@ def metrics(
     frame = store.sql(text, {**params.sql_params(), "bucket": bucket or "none"})
     if bucket:
         frame = frame.filter(pl.col("period_start").is_not_null())
-    # 体外循环 detection fills this column (issue 4); until then no department is named.
-    frame = frame.with_columns(pl.lit("").alias("outside_system_depts"))
-    return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue")
+    # 体外循环 (issue 4): outside_system_depts; by="dept" also outside_system and signals
+    from dashboard.outside_system import metrics_columns
+
+    frame = metrics_columns(frame, store, params, by, scope, raw, depts, bucket)
+    extra = ("outside_system", "signals") if by == "dept" else ()
+    return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue", *extra)

@@ -67,6 +67,90 @@ SETTINGS: tuple[Setting, ...] = (
         "Working days after the rating date to rectify a bad review (差评整改时限).",
     ),
     Setting(
+        "outside_system.min_volume",
+        20,
+        "体外循环: fewest records a signal is computed over (cases; completed cases for "
+        "instant closure; evaluations for the evaluation signals) before it can flag.",
+    ),
+    Setting(
+        "outside_system.late_entry_workdays",
+        1,
+        "Late entry: a case is late when recorded more than this many working days after "
+        "its acceptance date.",
+    ),
+    Setting(
+        "outside_system.late_entry_share",
+        0.3,
+        "Late entry: flag when at least this share of the period's cases is late.",
+    ),
+    Setting(
+        "outside_system.batch_entry_min_burst",
+        20,
+        "Batch entry: fewest records of the department within 5 minutes before or after a "
+        "record for it to be in a burst.",
+    ),
+    Setting(
+        "outside_system.batch_entry_rate_ratio",
+        10,
+        "Batch entry: a burst must also reach this multiple of the department's normal pace "
+        "(its period cases spread over 8 working hours a day, per 10 minutes).",
+    ),
+    Setting(
+        "outside_system.batch_entry_min_lag_workdays",
+        1,
+        "Batch entry: only cases recorded at least this many working days (>= 1) after "
+        "acceptance count, so a department entering live is never flagged.",
+    ),
+    Setting(
+        "outside_system.batch_entry_share",
+        0.3,
+        "Batch entry: flag when at least this share of the period's cases was batch-entered.",
+    ),
+    Setting(
+        "outside_system.instant_closure_minutes",
+        10,
+        "Instant closure: completed within this many minutes (whole, at most 120) of acceptance.",
+    ),
+    Setting(
+        "outside_system.instant_closure_min_promised_days",
+        1,
+        "Instant closure: only items promised in at least this many working days (>= 1).",
+    ),
+    Setting(
+        "outside_system.instant_closure_share",
+        0.2,
+        "Instant closure: flag when at least this share of those completed cases closed instantly.",
+    ),
+    Setting(
+        "outside_system.missing_case_refs_share",
+        0.2,
+        "References to missing cases: flag when at least this share of the evaluations that "
+        "name a 办件编号 name one no loaded case has.",
+    ),
+    Setting(
+        "outside_system.missing_case_refs_grace_days",
+        60,
+        "References to missing cases: evaluations rated within this many days of the first "
+        "loaded case are not judged (they may name cases accepted before the data starts).",
+    ),
+    Setting(
+        "outside_system.evals_without_cases_ratio",
+        5.0,
+        "Evaluations without cases: flag when the period's evaluations per case (cases "
+        "counted as at least 1) reach this ratio.",
+    ),
+    Setting(
+        "outside_system.stationed_silent_min_workdays",
+        20,
+        "Stationed but silent: judged only for periods with at least this many working days "
+        "within the loaded data.",
+    ),
+    Setting(
+        "outside_system.stationed_silent_max_cases",
+        0,
+        "Stationed but silent: flag a department with 应进驻=是 with at most this many cases.",
+    ),
+    Setting(
         "validation.aliases",
         {},
         "Extra spellings mapped onto allowed values, per column, e.g. "
@@ -93,6 +177,79 @@ SETTINGS: tuple[Setting, ...] = (
         "PULSE_WORKERS",
     ),
     Setting("county.name", "示范县", "County name shown on pages and reports."),
+    # weekly PDF snapshots (issue 7): docs/snapshots.md
+    Setting(
+        "snapshot.cron",
+        "0 8 * * 1",
+        "`pulse schedule`: when to produce last week's PDFs (crontab: minute hour day month "
+        "weekday; default Monday 08:00).",
+    ),
+    Setting("snapshot.timezone", "Asia/Shanghai", "Time zone of snapshot.cron."),
+    Setting("snapshot.towns", False, "`pulse schedule` also produces every town's own PDF."),
+    Setting(
+        "snapshot.out_dir",
+        "",
+        "Snapshot archive folder (PDFs and index.json). Empty: <data_dir>/snapshots.",
+        "PULSE_SNAPSHOT_DIR",
+    ),
+    Setting(
+        "snapshot.rank_by",
+        "online_rate",
+        "Indicator the PDF's town ranking is sorted by (as the overview page's default).",
+    ),
+    Setting("snapshot.list_rows", 40, "Most cases listed per case list in the PDF."),
+    Setting(
+        "snapshot.timeout_seconds",
+        180,
+        "Longest wait for the report page to render before a snapshot fails.",
+    ),
+    Setting("snapshot.smtp_host", "", "SMTP server for e-mailing snapshots. Empty: no e-mail."),
+    Setting("snapshot.smtp_port", 587, "SMTP port."),
+    Setting(
+        "snapshot.smtp_security", "starttls", "SMTP connection security: starttls | ssl | none."
+    ),
+    Setting("snapshot.smtp_user", "", "SMTP login user. Empty: no login."),
+    Setting(
+        "snapshot.smtp_password",
+        "",
+        "SMTP password (set it in the environment, not in the file).",
+        "PULSE_SMTP_PASSWORD",
+    ),
+    Setting("snapshot.sender", "", "From address of snapshot e-mails."),
+    Setting("snapshot.recipients", [], "Addresses that receive the county PDF."),
+    Setting(
+        "snapshot.town_recipients",
+        {},
+        'Addresses that receive a town\'s own PDF, by town code, e.g. {"339901101000" = '
+        '["qingshi@example.org"]}.',
+    ),
+    Setting("snapshot.retries", 3, "Attempts to send an e-mail before giving up (logged)."),
+    Setting(
+        "snapshot.retry_backoff_seconds",
+        60,
+        "Wait before the second attempt; doubled before each further attempt.",
+    ),
+    # wall screen (issue 6): docs/wall.md
+    Setting("wall.refresh_seconds", 300, "大屏: seconds between data refreshes (URL ?refresh=)."),
+    Setting(
+        "wall.rotate_seconds",
+        0,
+        "大屏: seconds between map/红黑榜 views (URL ?rotate=); 0 = no rotation.",
+    ),
+    Setting("wall.period", "this_month", "大屏: default period (URL ?period=, as the pages)."),
+    Setting("wall.color", "online_rate", "大屏: default map and 红黑榜 indicator (URL ?color=)."),
+    Setting(
+        "wall.stale_hours",
+        26,
+        "大屏: show 数据已过期 when 数据截至 is older than this many hours.",
+    ),
+    Setting("wall.ticker_cases", 40, "大屏: most overdue and 预警 cases in the ticker."),
+    Setting(
+        "wall.kiosk_token",
+        "",
+        "大屏: when set, /wall shows data only with ?token=<this value>. Empty: open.",
+        "PULSE_KIOSK_TOKEN",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from etl import settings
+from etl import settings, settings_doc
 from tests.conftest import ROOT
 
 
 def test_every_setting_is_documented():
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [s.name for s in settings.SETTINGS if f"`{s.name}`" not in doc]
-    assert missing == []
+    assert missing == [], "run: uv run python -m etl.settings_doc"
+    assert doc == settings_doc.render()
 
 
 def test_toml_values_and_environment(pulse_env, tmp_path, monkeypatch):

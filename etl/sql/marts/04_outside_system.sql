@@ -1,0 +1,310 @@
+-- 体外循环 (issue 4): departments that handle cases outside the platform, from the store.
+--
+-- Six signals per department (town_code, dept_name) and period [date_from, date_to]; every
+-- threshold is an argument of outside_system_signals (settings outside_system.*, passed by
+-- dashboard/outside_system.py; the defaults below are the shipped settings' defaults).
+-- Layers, as for the indicators: per-record flags (THE definition) → rollups rebuilt at every
+-- load → outside_system_signals, which reads the rollups, or the raw views over the facts
+-- (cases_src := 'outside_cases_raw', evals_src := 'outside_evals_raw') that tests compare
+-- the rollups with.
+--
+-- A case belongs to the period of its acceptance date (as for `cases`), an evaluation to the
+-- period of its rating date (as for `evaluations`). Fixed here rather than settings, because
+-- the rollups are built at load time:
+--   * burst window: the department's records within 5 minutes before or after a record;
+--   * a department's normal pace: its period cases spread evenly over 8 working hours of
+--     each working day (of the period, within the loaded data), i.e. per 10-minute window
+--     cases / (working days × 48);
+--   * instant closure is measured up to 120 minutes (a longer threshold counts as 120).
+
+-- grain: one row per case
+--   entry_lag      working days from the acceptance date to the recording date: workday_seq
+--                  of the recording date − workday_seq of the acceptance date (0 = the same
+--                  day or before the next working day; 1 = the next working day; ...)
+--   burst          for cases recorded 1 or more working days late: how many of the
+--                  department's records (this one included) were entered within 5 minutes
+--                  before or after it
+--   recorded_period_end  (late cases) recorded on the last working day of a week or month
+--   close_minutes  for 办结 cases with promised_days ≥ 1 completed within 120 minutes of
+--                  acceptance: whole minutes from acceptance to completion
+create or replace macro outside_case_flags(src := 'cases') as table
+with ends as (
+    select day,
+        date_trunc('week', next_day) <> date_trunc('week', day)
+            or date_trunc('month', next_day) <> date_trunc('month', day) as is_period_end
+    from (
+        select day, lead(day) over (order by day) as next_day
+        from calendar_days where is_workday
+    )
+),
+base as (
+    select c.case_id, c.town_code, c.dept_name, c.item_name, c.channel, c.promised_days,
+        c.status, c.accepted_at, c.recorded_at, c.completed_at,
+        cast(c.accepted_at as date) as day,
+        r.workday_seq - a.workday_seq as entry_lag,
+        count(*) over (
+            partition by c.town_code, c.dept_name order by c.recorded_at
+            range between interval 5 minutes preceding and interval 5 minutes following
+        ) as burst_window
+    from query_table(src) c
+    left join calendar_days a on a.day = cast(c.accepted_at as date)
+    left join calendar_days r on r.day = cast(c.recorded_at as date)
+)
+select b.* exclude (burst_window),
+    case when b.entry_lag >= 1 then b.burst_window end as burst,
+    case when b.entry_lag >= 1 then coalesce(e.is_period_end, false) end as recorded_period_end,
+    b.status = '办结' and b.completed_at is not null as is_done,
+    case when b.status = '办结' and b.promised_days >= 1
+              and b.completed_at < b.accepted_at + interval 120 minutes
+         then cast(floor(epoch(b.completed_at - b.accepted_at) / 60) as integer)
+    end as close_minutes
+from base b
+left join ends e on e.day = cast(b.recorded_at as date);
+
+-- grain: one row per evaluation
+--   names_missing_case  it names a 办件编号 that no loaded case has
+create or replace macro outside_eval_flags(src := 'evaluations') as table
+select v.eval_id, v.case_id, v.town_code, v.dept_name, v.eval_channel, v.rated_at, v.rating,
+    cast(v.rated_at as date) as day,
+    v.case_id is not null as names_case,
+    v.case_id is not null
+        and not exists (select 1 from cases c where c.case_id = v.case_id) as names_missing_case
+from query_table(src) v;
+
+-- grain: town × department × acceptance day × the per-case columns the signals read
+create or replace table agg_outside_cases as
+select town_code, dept_name, day, entry_lag, burst, recorded_period_end, promised_days, is_done,
+    close_minutes, count(*) as n
+from outside_case_flags()
+group by all;
+
+-- grain: town × department × rating day × reference kind
+create or replace table agg_outside_evals as
+select town_code, dept_name, day, names_case, names_missing_case, count(*) as n
+from outside_eval_flags()
+group by all;
+
+-- The same columns straight from the facts (one row per record, n = 1): the reference the
+-- rollups are tested against.
+create or replace view outside_cases_raw as
+select town_code, dept_name, day, entry_lag, burst, recorded_period_end, promised_days, is_done,
+    close_minutes, 1 as n
+from outside_case_flags();
+
+create or replace view outside_evals_raw as
+select town_code, dept_name, day, names_case, names_missing_case, 1 as n
+from outside_eval_flags();
+
+-- grain: one row per (town_code, dept_name, period_start, signal) for every department with
+-- a case or an evaluation in the period (stationed_silent: every department with 应进驻 = 是).
+-- bucket 'week' or 'month' judges every week or month of [date_from, date_to] (clipped to it)
+-- as a period of its own, 'none' the whole period (period_start = date_from).
+--   value / threshold  the share (late, batch, instant, missing refs), evaluations per case
+--                      (evals_without_cases, cases counted as at least 1), or the number of
+--                      cases (stationed_silent: flagged when value <= threshold)
+--   volume             the records the value is computed over (working days of the period
+--                      within the loaded data for stationed_silent); a signal flags only with
+--                      volume >= min_volume (>= silent_min_workdays for stationed_silent)
+--   hits               the records that count towards the value
+-- Signals:
+--   late_entry          cases recorded more than late_workdays working days after acceptance
+--                       (entry_lag > late_workdays), share of the period's cases
+--   batch_entry         cases recorded at least batch_min_lag working days late inside a burst:
+--                       burst >= max(batch_min_burst, batch_rate_ratio × the department's
+--                       normal pace per 10 minutes); share of the period's cases
+--   instant_closure     办结 cases with promised_days >= instant_min_promised completed within
+--                       instant_minutes of acceptance; share of those 办结 cases
+--   missing_case_refs   evaluations naming a 办件编号 no loaded case has; share of the
+--                       evaluations that name one. Evaluations rated in the first
+--                       missing_grace_days days of the loaded case data are not judged (they
+--                       may name cases accepted before it)
+--   evals_without_cases evaluations per case of the period >= ewc_ratio
+--   stationed_silent    a department with 应进驻 = 是 at the town has <= silent_max_cases cases
+--                       in a period of at least silent_min_workdays working days (counted
+--                       within the loaded data), while the town has cases; not raised when
+--                       evals_without_cases already flags the department
+create or replace macro outside_system_signals(date_from, date_to,
+        min_volume := 20,
+        late_workdays := 1, late_share := 0.3,
+        batch_min_burst := 20, batch_rate_ratio := 10, batch_min_lag := 1, batch_share := 0.3,
+        instant_minutes := 10, instant_min_promised := 1, instant_share := 0.2,
+        missing_share := 0.2, missing_grace_days := 60,
+        ewc_ratio := 5,
+        silent_min_workdays := 20, silent_max_cases := 0,
+        bucket := 'none',
+        cases_src := 'agg_outside_cases', evals_src := 'agg_outside_evals') as table
+with coverage as (
+    select min(day) as first_day, max(day) as last_day from query_table(cases_src)
+),
+-- every period judged: its first day, and its working days within the loaded data
+span as (
+    select
+        case when bucket = 'none' then cast(date_from as date)
+             else cast(date_trunc(if(bucket = 'none', 'day', bucket), k.day) as date)
+        end as period_start,
+        count(*) filter (
+            where k.is_workday and k.day between v.first_day and v.last_day
+        ) as workdays
+    from calendar_days k, coverage v
+    where k.day between date_from and date_to
+    group by all
+),
+c as (
+    select *,
+        case when bucket = 'none' then cast(date_from as date)
+             else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date)
+        end as period_start
+    from query_table(cases_src)
+    where day between date_from and date_to
+),
+pace as (
+    select c.town_code, c.dept_name, c.period_start, sum(c.n) as cases,
+        sum(c.n) / (greatest(any_value(s.workdays), 1) * 48.0) as normal_pace
+    from c
+    left join span s on s.period_start = c.period_start
+    group by c.town_code, c.dept_name, c.period_start
+),
+case_counts as (
+    select p.town_code, p.dept_name, p.period_start,
+        any_value(p.cases) as cases,
+        any_value(p.normal_pace) as normal_pace,
+        greatest(batch_min_burst, batch_rate_ratio * any_value(p.normal_pace)) as burst_threshold,
+        coalesce(sum(c.n) filter (where c.entry_lag > late_workdays), 0) as late,
+        sum(c.n * c.entry_lag) filter (where c.entry_lag > late_workdays) as late_lag_sum,
+        coalesce(sum(c.n) filter (
+            where c.entry_lag >= greatest(batch_min_lag, 1)
+              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+        ), 0) as batch,
+        coalesce(sum(c.n) filter (
+            where c.entry_lag >= greatest(batch_min_lag, 1)
+              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+              and c.recorded_period_end
+        ), 0) as batch_period_end,
+        max(c.burst) filter (
+            where c.entry_lag >= greatest(batch_min_lag, 1)
+              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+        ) as max_burst,
+        coalesce(sum(c.n) filter (
+            where c.is_done and c.promised_days >= greatest(instant_min_promised, 1)
+        ), 0) as closable,
+        coalesce(sum(c.n) filter (
+            where c.is_done and c.promised_days >= greatest(instant_min_promised, 1)
+              and c.close_minutes < least(instant_minutes, 120)
+        ), 0) as instant
+    from c
+    join pace p on p.town_code = c.town_code and p.dept_name = c.dept_name
+        and p.period_start = c.period_start
+    group by p.town_code, p.dept_name, p.period_start
+),
+eval_counts as (
+    select town_code, dept_name,
+        case when bucket = 'none' then cast(date_from as date)
+             else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date)
+        end as period_start,
+        sum(n) as evaluations,
+        coalesce(sum(n) filter (
+            where names_case and day >= (select first_day from coverage) + missing_grace_days
+        ), 0) as naming,
+        coalesce(sum(n) filter (
+            where names_missing_case
+              and day >= (select first_day from coverage) + missing_grace_days
+        ), 0) as missing
+    from query_table(evals_src)
+    where day between date_from and date_to
+    group by all
+),
+stationed as (
+    select distinct d.town_code, d.dept_name, s.period_start
+    from departments d, span s
+    where d.town_code is not null and d.must_station
+),
+active_towns as (
+    select distinct town_code, period_start from c
+),
+keys as (
+    select town_code, dept_name, period_start from case_counts
+    union
+    select town_code, dept_name, period_start from eval_counts
+    union
+    select town_code, dept_name, period_start from stationed
+),
+d as (
+    select k.town_code, k.dept_name, k.period_start,
+        coalesce(cc.cases, 0)::bigint as cases,
+        coalesce(cc.late, 0)::bigint as late,
+        cc.late_lag_sum / nullif(cc.late, 0) as avg_late_lag,
+        coalesce(cc.batch, 0)::bigint as batch,
+        coalesce(cc.batch_period_end, 0)::bigint as batch_period_end,
+        cc.max_burst::bigint as max_burst,
+        cc.normal_pace::double as normal_pace,
+        cc.burst_threshold::double as burst_threshold,
+        coalesce(cc.closable, 0)::bigint as closable,
+        coalesce(cc.instant, 0)::bigint as instant,
+        coalesce(ev.evaluations, 0)::bigint as evaluations,
+        coalesce(ev.naming, 0)::bigint as naming,
+        coalesce(ev.missing, 0)::bigint as missing,
+        coalesce(sp.workdays, 0)::bigint as workdays,
+        s.town_code is not null as must_station,
+        a.town_code is not null as town_active
+    from keys k
+    left join case_counts cc on cc.town_code = k.town_code and cc.dept_name = k.dept_name
+        and cc.period_start = k.period_start
+    left join eval_counts ev on ev.town_code = k.town_code and ev.dept_name = k.dept_name
+        and ev.period_start = k.period_start
+    left join stationed s on s.town_code = k.town_code and s.dept_name = k.dept_name
+        and s.period_start = k.period_start
+    left join active_towns a on a.town_code = k.town_code and a.period_start = k.period_start
+    left join span sp on sp.period_start = k.period_start
+),
+judged as (
+    select *,
+        evaluations >= min_volume
+            and evaluations / greatest(cases, 1) >= ewc_ratio as ewc_flagged
+    from d
+)
+select town_code, dept_name, period_start, 'late_entry' as signal,
+    coalesce(cases >= min_volume and late / cases >= late_share, false) as flagged,
+    late / nullif(cases, 0) as value, late_share::double as threshold,
+    cases as volume, late as hits, * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where cases > 0
+union all by name
+select town_code, dept_name, period_start, 'batch_entry' as signal,
+    coalesce(cases >= min_volume and batch / cases >= batch_share, false) as flagged,
+    batch / nullif(cases, 0) as value, batch_share::double as threshold,
+    cases as volume, batch as hits, * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where cases > 0
+union all by name
+select town_code, dept_name, period_start, 'instant_closure' as signal,
+    coalesce(closable >= min_volume and instant / closable >= instant_share, false) as flagged,
+    instant / nullif(closable, 0) as value, instant_share::double as threshold,
+    closable as volume, instant as hits,
+    * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where closable > 0
+union all by name
+select town_code, dept_name, period_start, 'missing_case_refs' as signal,
+    coalesce(naming >= min_volume and missing / naming >= missing_share, false) as flagged,
+    missing / nullif(naming, 0) as value, missing_share::double as threshold,
+    naming as volume, missing as hits,
+    * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where naming > 0
+union all by name
+select town_code, dept_name, period_start, 'evals_without_cases' as signal,
+    ewc_flagged as flagged,
+    evaluations / greatest(cases, 1) as value, ewc_ratio::double as threshold,
+    evaluations as volume, evaluations as hits,
+    * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where evaluations > 0
+union all by name
+select town_code, dept_name, period_start, 'stationed_silent' as signal,
+    town_active and workdays >= silent_min_workdays and cases <= silent_max_cases
+        and not ewc_flagged as flagged,
+    cases::double as value, silent_max_cases::double as threshold,
+    workdays as volume, cases as hits,
+    * exclude (town_code, dept_name, period_start, ewc_flagged)
+from judged
+where must_station;
