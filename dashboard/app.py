@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import periods
 from dashboard.filters import Filters
+from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
 
@@ -52,6 +53,7 @@ def create_app() -> dash.Dash:
     )
     app.layout = _shell
     _register_shell_callbacks(app)
+    register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     return app
 
 

@@ -251,6 +251,131 @@ def cases(
     _emit(frame, fmt, f"{indicator} · {town} · {start} 至 {end}: {frame.height} 行")
 
 
+@app.command()
+def snapshot(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W47 (default: the last complete week).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day (instead of --week).")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive).")] = None,
+    town: Annotated[
+        str | None, typer.Option(help="Town code (or name): that town's own report.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the PDF here instead of into the archive.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Render on this running dashboard (default: a private server here)."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--mail/--no-mail", help="E-mail it to the configured recipients.")
+    ] = False,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for the page.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """A4 landscape PDF of a week's figures (county, or one town), archived in
+    data/snapshots/ with an index; see docs/snapshots.md."""
+    import logging
+    import os
+
+    if store:
+        os.environ["PULSE_STORE"] = store
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    from dashboard.metrics import default_as_of
+    from dashboard.snapshot.content import Request, default_week
+    from dashboard.snapshot.render import RenderError
+    from dashboard.snapshot.schedule import produce
+    from dashboard.store import Store, StoreEmpty
+
+    try:
+        if week and (date_from or date_to):
+            raise ValueError("give --week or --from/--to, not both")
+        if week:
+            request = Request.week(week, town)
+        elif date_from or date_to:
+            if not (date_from and date_to):
+                raise ValueError("--from and --to go together")
+            start, end, _ = _dates(date_from, date_to, None)
+            request = Request(min(start, end), max(start, end), town)
+        else:
+            request = default_week(default_as_of(Store()))
+            request = Request(request.start, request.end, town)
+    except (ValueError, StoreEmpty) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        (item,) = produce([request], url=url, out=out, send_mail=send, timeout=timeout)
+    except RenderError as exc:
+        err.print(f"[red]周报生成失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    sys.stdout.write(f"{item.path}  ({item.meta.get('period_label')}, {item.seconds:.1f} s)\n")
+    for d in item.deliveries:
+        state = "已发送" if d.ok else "[red]发送失败[/red]"
+        console.print(f"  {state} → {', '.join(d.to)} (尝试 {d.attempts} 次)")
+    if any(not d.ok for d in item.deliveries):
+        raise typer.Exit(3)
+
+
+@app.command()
+def schedule(
+    cron: Annotated[
+        str | None, typer.Option(help="Crontab expression (default snapshot.cron: 0 8 * * 1).")
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--timezone", help="Default snapshot.timezone (Asia/Shanghai).")
+    ] = None,
+    towns: Annotated[
+        bool | None, typer.Option("--towns/--no-towns", help="Also every town's PDF.")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Render on this running dashboard.")] = None,
+    run_now: Annotated[bool, typer.Option(help="Produce last week's PDFs at once, too.")] = False,
+    once: Annotated[
+        bool, typer.Option(help="Produce last week's PDFs once and exit (for cron, timers).")
+    ] = False,
+    show_next: Annotated[
+        int, typer.Option("--next", help="Only print the next N run times and exit.")
+    ] = 0,
+    store: StoreOpt = None,
+) -> None:
+    """Run in the foreground, producing the weekly PDFs on schedule (archive, e-mail)."""
+    import logging
+    import os
+
+    if store:
+        os.environ["PULSE_STORE"] = store
+    from dashboard.snapshot import schedule as jobs
+
+    try:
+        upcoming = jobs.next_runs(cron, tz, n=max(show_next, 3))
+    except (ValueError, KeyError) as exc:
+        err.print(f"[red]schedule: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if show_next:
+        for t in upcoming[:show_next]:
+            console.print(f"{t:%Y-%m-%d %H:%M %Z} ({t:%A})")
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not once:
+        jobs.run_forever(cron, tz, towns=towns, url=url, run_now=run_now)
+        return
+    from dashboard.snapshot.render import RenderError
+
+    try:
+        done = jobs.weekly_job(towns=towns, url=url)
+    except RenderError as exc:
+        err.print(f"[red]周报生成失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    for item in done:
+        sys.stdout.write(f"{item.path}\n")
+    if any(not d.ok for item in done for d in item.deliveries):
+        raise typer.Exit(3)
+
+
 def main() -> None:
     app()
 

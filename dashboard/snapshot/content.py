@@ -1,0 +1,331 @@
+"""What a snapshot contains: the request (period, town) as a URL query, and every figure of
+the report gathered from the store — through metrics() and rows_behind() only, so the PDF
+shows exactly what `pulse metrics`, `pulse cases` and the pages show.
+
+The report page (dashboard/pages/report.py) lays this out; nothing here knows about HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import polars as pl
+
+from dashboard import labels, periods
+from dashboard.filters import Filters
+from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
+from dashboard.store import COUNTY, Scope, Store
+from dashboard.trace import rows_behind
+from etl import settings
+
+log = logging.getLogger(__name__)
+
+# The KPI cards of the summary page: the overview page's, in its order.
+KPIS = (
+    "cases",
+    "online_rate",
+    "satisfaction_rate",
+    "evaluation_rate",
+    "on_time_rate",
+    "overdue_open",
+    "warning_open",
+    "hotline_satisfaction_rate",
+    "rectify_rate",
+)
+# Columns of the ranking table: every indicator (as on the overview page).
+RANKED = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts"))
+# 红黑榜 per indicator: the rates a town is judged on.
+BOARD_INDICATORS = (
+    "online_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "evaluation_rate",
+    "rectify_rate",
+    "hotline_satisfaction_rate",
+    "hotline_on_time_rate",
+)
+BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜 (as dashboard/pages/overview.py)
+HOTLINE = ("hotline_tickets", "hotline_satisfaction_rate", "hotline_on_time_rate")
+HOTLINE_ALL = (*HOTLINE, "hotline_overdue_open")
+EVALUATION = (
+    "evaluations",
+    "satisfaction_rate",
+    "bad_reviews",
+    "rectify_rate",
+    "rectify_overdue",
+    "evaluation_rate",
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One report: a period (a Monday–Sunday week or any date range) and optionally a town."""
+
+    start: date
+    end: date
+    town: str | None = None
+
+    @classmethod
+    def week(cls, text: str, town: str | None = None) -> Request:
+        if not re.fullmatch(r"\d{4}-W\d{1,2}", text.strip(), flags=re.IGNORECASE):
+            raise ValueError(f"week {text!r}: expected an ISO week such as 2026-W47")
+        p = periods.iso_week(text.strip())
+        return cls(p.start, p.end, town)
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> Request:
+        """From the report page's query (Filters' custom period: from, to; extra: town)."""
+        f = Filters.from_query(urlencode({k: v for k, v in args.items() if isinstance(v, str)}))
+        if f.period != "custom" or not (f.date_from and f.date_to):
+            raise ValueError("报告需要 period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD")
+        return cls(min(f.date_from, f.date_to), max(f.date_from, f.date_to), f.extra.get("town"))
+
+    @property
+    def is_week(self) -> bool:
+        return self.start.weekday() == 0 and (self.end - self.start).days == 6
+
+    @property
+    def iso_week(self) -> str | None:
+        if not self.is_week:
+            return None
+        iso = self.start.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+
+    @property
+    def is_month(self) -> bool:
+        return (
+            self.start.day == 1
+            and (self.end + timedelta(days=1)).day == 1
+            and (self.start.replace(day=28) <= self.end < self.start.replace(day=28) + timedelta(7))
+        )
+
+    @property
+    def period(self) -> periods.Period:
+        """A week compares with the week before, a calendar month with the month before,
+        any other range with as many days just before it."""
+        kind = "week" if self.is_week else "month" if self.is_month else "custom"
+        return periods.Period(self.start, self.end, kind)
+
+    def query(self) -> str:
+        """The report page's query string, in the shell's normal form: the shell's filter
+        callback then finds nothing to rewrite, so the page renders exactly once."""
+        f = Filters(period="custom", date_from=self.start, date_to=self.end)
+        return f.with_extra(town=self.town).to_query()
+
+
+def default_week(as_of: datetime) -> Request:
+    """The last complete Monday–Sunday week before the 数据截至 date (not today's date: a
+    week is reported only once the loaded data covers all of it)."""
+    p = periods.last_complete_week(as_of.date())
+    return Request(p.start, p.end)
+
+
+@dataclass
+class CaseList:
+    indicator: str
+    total: int  # the figure: every row it counts
+    rows: pl.DataFrame  # the first `list_rows` of them, in LIST_ORDER
+    order: str = ""  # which come first, in words
+
+
+# Which rows of a long list the report shows first.
+LIST_ORDER: dict[str, tuple[list, str]] = {
+    "overdue_open": ([pl.col("deadline_at"), pl.col("case_id")], "超期最久"),
+    "warning_open": ([pl.col("deadline_at"), pl.col("case_id")], "最先到期"),
+    "bad_reviews": (
+        [pl.col("rectify_status").fill_null("") == "已整改", pl.col("rated_at"), pl.col("eval_id")],
+        "未整改的优先、评价最早",
+    ),
+}
+
+
+@dataclass
+class Report:
+    request: Request
+    county: str
+    as_of: datetime
+    generated_at: datetime
+    town_name: str | None
+    period: periods.Period
+    previous: periods.Period
+    now: dict[str, Any]  # the report's subject (county or town) this period
+    before: dict[str, Any]  # … and the previous comparable period
+    county_now: dict[str, Any]
+    towns: pl.DataFrame  # metrics by town, this period
+    towns_before: pl.DataFrame
+    rank_by: str
+    weekly: pl.DataFrame
+    monthly: pl.DataFrame
+    overdue: CaseList
+    warning: CaseList
+    bad_reviews: CaseList
+    hotline_topics: pl.DataFrame
+    outside: list[Any] | None  # dashboard.outside_system.Flag; None: detection unavailable
+    outside_note: str = ""
+    town_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        return self.town_name or "全县"
+
+    @property
+    def title(self) -> str:
+        kind = "周报" if self.request.is_week else "报告"
+        return f"{self.county}{self.town_name or ''}政务服务效能{kind}"
+
+    @property
+    def complete(self) -> bool:
+        """Whether the loaded data covers the whole period (数据截至 after its last day)."""
+        return self.as_of.date() > self.period.end
+
+    def meta(self) -> dict[str, Any]:
+        """What the archive records about the rendered file (read back from the page)."""
+        return {
+            "county": self.county,
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "week": self.request.iso_week,
+            "town_code": self.request.town,
+            "town_name": self.town_name,
+            "as_of": self.as_of.isoformat(sep=" "),
+            "generated_at": self.generated_at.isoformat(sep=" ", timespec="seconds"),
+            "title": self.title,
+            "period_label": self.period.label,
+            "complete": self.complete,
+        }
+
+
+def gather(store: Store, request: Request, as_of: datetime | None = None) -> Report:
+    """Every figure of one report. Raises ValueError for an unknown town."""
+    as_of = as_of or default_as_of(store)
+    period = request.period
+    previous = period.previous()
+    towns = metrics(store, period.start, period.end, as_of, by="town")
+    towns_before = metrics(store, previous.start, previous.end, as_of, by="town")
+    names = dict(zip(towns["town_code"], towns["town_name"], strict=True))
+    county_now = metrics(store, period.start, period.end, as_of, by="county").row(0, named=True)
+    town = request.town
+    if town is not None and town not in names:
+        by_name = {v: k for k, v in names.items()}
+        if town not in by_name:
+            raise ValueError(f"未知乡镇 {town}")
+        town = by_name[town]
+        request = Request(request.start, request.end, town)
+    scope = Scope((town,)) if town else COUNTY
+    if town:
+        now = towns.filter(pl.col("town_code") == town).row(0, named=True)
+        before = towns_before.filter(pl.col("town_code") == town).row(0, named=True)
+    else:
+        now = county_now
+        before = metrics(store, previous.start, previous.end, as_of, by="county").row(0, named=True)
+    # trends end with the reported period (not with 数据截至): a report of an earlier week
+    # shows the weeks up to it
+    end = period.end
+    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
+    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    weekly = metrics(store, week_start, end, as_of, by="county", scope=scope, bucket="week")
+    monthly = metrics(store, month_start, end, as_of, by="county", scope=scope, bucket="month")
+    limit = int(settings.get("snapshot.list_rows"))
+
+    def listed(indicator: str) -> CaseList:
+        rows = rows_behind(store, indicator, period.start, period.end, town=town, as_of=as_of)
+        order, note = LIST_ORDER[indicator]
+        total = int(now[indicator])
+        if rows.height != total:  # the rows behind a figure always count exactly the figure
+            raise RuntimeError(f"{indicator}: {rows.height} rows behind a figure of {total}")
+        return CaseList(indicator, total, rows.sort(order).head(limit), note)
+
+    tickets = rows_behind(
+        store, "hotline_tickets", period.start, period.end, town=town, as_of=as_of
+    )
+    topics = (
+        tickets.group_by("topic")
+        .agg(pl.len().alias("tickets"))
+        .sort(["tickets", "topic"], descending=[True, False])
+    )
+    if int(topics["tickets"].sum() or 0) != int(now["hotline_tickets"]):
+        raise RuntimeError("12345 工单分类合计与 hotline_tickets 不符")
+    outside, note = _outside(store, Params(period.start, period.end, as_of), scope)
+    rank_by = str(settings.get("snapshot.rank_by"))
+    if rank_by not in RANKED:
+        raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
+    return Report(
+        request=request,
+        county=str(settings.get("county.name")),
+        as_of=as_of,
+        generated_at=datetime.now().replace(microsecond=0),
+        town_name=names.get(town) if town else None,
+        period=period,
+        previous=previous,
+        now=now,
+        before=before,
+        county_now=county_now,
+        towns=towns,
+        towns_before=towns_before,
+        rank_by=rank_by,
+        weekly=weekly,
+        monthly=monthly,
+        overdue=listed("overdue_open"),
+        warning=listed("warning_open"),
+        bad_reviews=listed("bad_reviews"),
+        hotline_topics=topics,
+        outside=outside,
+        outside_note=note,
+        town_names=names,
+    )
+
+
+def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | None, str]:
+    """体外循环 departments with their evidence (dashboard/outside_system.py, issue 4)."""
+    try:
+        from dashboard.outside_system import detect
+    except ImportError as exc:  # the detection module is not part of this installation
+        log.warning("体外循环 detection unavailable: %s", exc)
+        return None, "体外循环检测模块未安装,本期未检测。"
+    return detect(store, params, scope), ""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    board: str  # 红榜 | 黑榜 | ""
+    row: dict[str, Any]
+    previous_rank: int | None
+
+
+def ranking(frame: pl.DataFrame, by: str, before: pl.DataFrame | None = None) -> list[Ranked]:
+    """Towns sorted by one indicator (best first), the top and bottom BOARD_SIZE with a value
+    on 红榜 and 黑榜 — the overview page's rule."""
+    ascending = by in labels.LOWER_IS_BETTER
+    ranked = frame.sort(by, descending=not ascending, nulls_last=True)
+    valued = sum(1 for v in ranked[by] if v is not None)
+    old: dict[str, int] = {}
+    if before is not None:
+        prev = before.sort(by, descending=not ascending, nulls_last=True)
+        old = {r["town_code"]: i + 1 for i, r in enumerate(prev.iter_rows(named=True))}
+    out = []
+    for i, r in enumerate(ranked.iter_rows(named=True)):
+        board = ""
+        if r[by] is not None and valued > 2 * BOARD_SIZE:
+            if i < BOARD_SIZE:
+                board = "红榜"
+            elif i >= valued - BOARD_SIZE:
+                board = "黑榜"
+        out.append(Ranked(i + 1, board, r, old.get(r["town_code"])))
+    return out
+
+
+def boards(frame: pl.DataFrame) -> list[tuple[str, list[dict], list[dict]]]:
+    """For each judged rate: its 红榜 and 黑榜 towns (best first / worst last)."""
+    out = []
+    for ind in BOARD_INDICATORS:
+        ranked = ranking(frame, ind)
+        red = [r.row for r in ranked if r.board == "红榜"]
+        black = [r.row for r in ranked if r.board == "黑榜"]
+        out.append((ind, red, black))
+    return out
