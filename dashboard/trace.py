@@ -28,6 +28,13 @@ class Trace:
 _CASE = "case_flags($as_of, $online_channels, $horizon)"
 _EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
 _TICKET = "ticket_flags($as_of)"
+# The same flags over the small subsets the loader keeps (open cases, bad reviews, open
+# tickets): lists of open or bad records never scan the fact tables.
+_OPEN_CASE = (
+    "case_flags($as_of, $online_channels, $horizon, src := 'open_cases', evaluated := false)"
+)
+_BAD_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days, src := 'bad_reviews')"
+_OPEN_TICKET = "ticket_flags($as_of, src := 'open_tickets')"
 CASE_FIELDS = (
     "case_id",
     "town_code",
@@ -73,14 +80,16 @@ TRACES: dict[str, Trace] = {
     "completed": Trace(_CASE, "is_completed", fields=CASE_FIELDS),
     "on_time_rate": Trace(_CASE, "is_completed", "is_on_time", fields=CASE_FIELDS),
     "overdue_completed": Trace(_CASE, "is_overdue_completed", fields=CASE_FIELDS),
-    "overdue_open": Trace(_CASE, "is_overdue_open", fields=CASE_FIELDS),
-    "warning_open": Trace(_CASE, "is_warning_open", fields=CASE_FIELDS),
+    "overdue_open": Trace(_OPEN_CASE, "is_overdue_open", fields=CASE_FIELDS),
+    "warning_open": Trace(_OPEN_CASE, "is_warning_open", fields=CASE_FIELDS),
     "evaluation_rate": Trace(_CASE, "is_completed", "is_evaluated", fields=CASE_FIELDS),
     "evaluations": Trace(_EVAL, None, id_column="eval_id", fields=EVAL_FIELDS),
     "satisfaction_rate": Trace(_EVAL, None, "is_satisfied", "eval_id", EVAL_FIELDS),
-    "bad_reviews": Trace(_EVAL, "is_bad", id_column="eval_id", fields=EVAL_FIELDS),
-    "rectify_rate": Trace(_EVAL, "is_bad", "is_rectified", "eval_id", EVAL_FIELDS),
-    "rectify_overdue": Trace(_EVAL, "is_rectify_overdue", id_column="eval_id", fields=EVAL_FIELDS),
+    "bad_reviews": Trace(_BAD_EVAL, "is_bad", id_column="eval_id", fields=EVAL_FIELDS),
+    "rectify_rate": Trace(_BAD_EVAL, "is_bad", "is_rectified", "eval_id", EVAL_FIELDS),
+    "rectify_overdue": Trace(
+        _BAD_EVAL, "is_rectify_overdue", id_column="eval_id", fields=EVAL_FIELDS
+    ),
     "hotline_tickets": Trace(_TICKET, None, id_column="ticket_id", fields=TICKET_FIELDS),
     "hotline_satisfaction_rate": Trace(
         _TICKET, "is_rated", "is_satisfied", "ticket_id", TICKET_FIELDS

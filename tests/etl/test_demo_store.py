@@ -131,3 +131,22 @@ def test_monthly_buckets_add_up_to_the_period(demo_store):
     for col in ("cases", "online_cases", "completed", "evaluations", "bad_reviews",
                 "hotline_tickets", "overdue_open"):
         assert months[col].sum() == whole[col][0], col
+
+
+def test_rows_behind_every_figure_count_exactly_that_figure(demo_store):
+    from dashboard.trace import TRACES, rows_behind
+
+    _, _, store = demo_store
+    start, end = date(2026, 10, 1), date(2026, 11, 20)
+    towns = metrics(store, start, end, by="town")
+    for town in towns.head(4).iter_rows(named=True):
+        for indicator in TRACES:
+            rows = rows_behind(store, indicator, start, end, town=town["town_code"])
+            figure = town[indicator]
+            if indicator.endswith("_rate"):
+                if figure is None:  # an empty rate: no rows under the line either
+                    assert rows.height == 0, indicator
+                else:
+                    assert rows["counted"].sum() / rows.height == pytest.approx(figure), indicator
+            else:
+                assert rows.height == figure, (indicator, town["town_name"])

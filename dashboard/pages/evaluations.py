@@ -1,0 +1,590 @@
+"""好差评: rating distribution and channels, bad reviews with their rectification state,
+rectification overdue, and towns and departments side by side — 评价率 always next to
+满意度 (contract §7: a window that leaves its rating device unused has a high 满意度 on few
+ratings). The KPIs and the tables open their rows in 明细; the bars open the 评价明细 panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import labels
+from dashboard.app import Ids as Shell
+from dashboard.components.figures import base_layout
+from dashboard.components.format import fmt, status
+from dashboard.components.kpi import kpi_card
+from dashboard.drill import rows_href
+from dashboard.filters import Filters
+from dashboard.metrics import Params, default_as_of, metrics
+from dashboard.periods import Period
+from dashboard.store import Store, default_store
+from dashboard.trace import rows_behind
+
+dash.register_page(
+    __name__, path="/evaluations", name="好差评", title="好差评 · 政务服务效能看板", order=50
+)
+
+KPIS = (
+    "evaluations",
+    "satisfaction_rate",
+    "evaluation_rate",
+    "bad_reviews",
+    "rectify_rate",
+    "rectify_overdue",
+)
+TABLE_COLUMNS = (
+    "evaluations",
+    "satisfaction_rate",
+    "evaluation_rate",
+    "completed",
+    "bad_reviews",
+    "rectify_rate",
+    "rectify_overdue",
+)
+RATING_COLORS = {5: "#1e9e5a", 4: "#6cc08b", 3: "#b5d99c", 2: "#f0a35e", 1: "#d64541"}
+STATE_COLORS = {"已整改": "success", "整改中": "warning", "未整改": "danger"}
+ID_WIDTHS = {"case_id": 230, "ticket_id": 180, "eval_id": 180}  # long numbers, shown whole
+PANEL_ROWS = 200
+LIST_ROWS = 500
+EVAL_FIELDS = (
+    "eval_id",
+    "case_id",
+    "town_name",
+    "dept_name",
+    "eval_channel",
+    "rated_at",
+    "rating",
+    "rectify_status",
+    "rectify_deadline_at",
+    "rectified_at",
+)
+
+
+class Ids:
+    DRILL = "evaluations-drill"
+    KPIS = "evaluations-kpis"
+    RATINGS = "evaluations-ratings"
+    CHANNELS = "evaluations-channels"
+    PANEL = "evaluations-panel"
+    STATES = "evaluations-states"
+    STATE = "evaluations-state"  # radio: which rectification state the bad-review list shows
+    BAD = "evaluations-bad"
+    BAD_HEAD = "evaluations-bad-head"
+    OVERDUE_HEAD = "evaluations-overdue-head"
+    OVERDUE = "evaluations-overdue"
+    TOWNS = "evaluations-towns"
+    DEPTS = "evaluations-depts"
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def layout(**_query) -> html.Div:
+    graph = {"displaylogo": False, "displayModeBar": False}
+    return html.Div(
+        [
+            dcc.Location(id=Ids.DRILL, refresh="callback-nav"),
+            html.H3("好差评", className="mb-3"),
+            dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-6"),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=Ids.RATINGS, config=graph), lg=5),
+                    dbc.Col(dcc.Graph(id=Ids.CHANNELS, config=graph), lg=7),
+                ],
+                className="mb-2",
+            ),
+            html.Div(id=Ids.PANEL, className="mb-4"),
+            html.Div(id=Ids.BAD_HEAD),
+            dbc.RadioItems(
+                id=Ids.STATE,
+                inline=True,
+                value="",
+                options=[{"label": "全部", "value": ""}],
+                className="mb-2",
+            ),
+            html.Div(id=Ids.STATES),
+            _grid(Ids.BAD, "params.data.eval_id", height="360px"),
+            html.Div(id=Ids.OVERDUE_HEAD),
+            _grid(Ids.OVERDUE, "params.data.eval_id", height="360px"),
+            _section("各乡镇", "评价率与满意度并列;点击数字查看其明细。"),
+            _grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
+            _section("各部门", "各乡镇窗口部门;点击数字查看其明细。"),
+            _grid(Ids.DEPTS, "params.data.key", height="420px"),
+        ]
+    )
+
+
+def _section(title: str, hint: str, extra=None) -> html.Div:
+    return html.Div(
+        [
+            html.H4(title, className="mb-0 me-3"),
+            html.Span(hint, className="text-muted small me-auto"),
+            *([extra] if extra is not None else []),
+        ],
+        className="d-flex align-items-baseline mt-3 mb-2",
+    )
+
+
+def _grid(
+    grid_id: str,
+    row_id: str,
+    auto_height: bool = False,
+    height: str = "",
+    columns: list[dict] | None = None,
+    rows: list[dict] | None = None,
+) -> dag.AgGrid:
+    options = {
+        "animateRows": False,
+        "suppressCellFocus": True,
+        "localeText": {"noRowsToShow": "本期没有记录"},
+    }
+    if auto_height:
+        options["domLayout"] = "autoHeight"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns or [],
+        rowData=rows or [],
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "minWidth": 90,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        getRowId=row_id,
+        style={} if auto_height else {"height": height},
+        className="mb-3 pulse-grid",
+    )
+
+
+def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px") -> dag.AgGrid:
+    """Records with Chinese headers; times as text, ratings as their names."""
+    shown = frame.with_columns(
+        [
+            pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
+            for c, t in frame.schema.items()
+            if t.is_temporal()
+        ]
+    )
+    if "rating" in shown.columns:
+        shown = shown.with_columns(
+            pl.col("rating").replace_strict(labels.RATINGS, default="", return_dtype=pl.String)
+        )
+    columns = [
+        {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
+        for c in frame.columns
+    ]
+    columns[0]["pinned"] = "left"
+    return _grid(
+        grid_id, f"params.data.{row_key}", height=height, columns=columns, rows=shown.to_dicts()
+    )
+
+
+def list_height(rows: int, most: int = 380) -> dict:
+    """A list grid as tall as its rows (two at least, for the empty message), at most `most`."""
+    return {"height": f"{min(most, 52 + 42 * max(rows, 2))}px"}
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _context(query: str) -> tuple[Filters, Store, datetime, Period]:
+    f = Filters.from_query(query)
+    store = default_store()
+    as_of = default_as_of(store)
+    return f, store, as_of, f.resolve(as_of)
+
+
+def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
+    return {**Params(period.start, period.end, as_of).sql_params(), "depts": list(f.depts), **extra}
+
+
+def ratings(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
+    """Evaluations by rating and channel (evaluations__ratings.sql, from the rollup)."""
+    return store.query("evaluations__ratings", scope=f.scope(), **query_params(f, period, as_of))
+
+
+def towns_of(store: Store, f: Filters) -> pl.DataFrame:
+    return store.query("shell__towns", scope=f.scope())
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+def show_kpis(query):
+    if query is None:
+        return no_update
+    f, store, as_of, period = _context(query)
+    now, before = (
+        metrics(store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts).row(
+            0, named=True
+        )
+        for p in (period, period.previous())
+    )
+    return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
+
+
+# --- rating distribution and channels --------------------------------------------------------
+
+
+@callback(
+    Output(Ids.RATINGS, "figure"),
+    Output(Ids.CHANNELS, "figure"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_ratings(query):
+    if query is None:
+        return no_update, no_update
+    f, store, as_of, period = _context(query)
+    frame = ratings(store, f, period, as_of)
+    return rating_bars(frame), channel_bars(frame)
+
+
+def rating_bars(frame: pl.DataFrame) -> go.Figure:
+    """One bar per rating level, 非常满意 first; share of all evaluations in the hover."""
+    by_rating = frame.group_by("rating").agg(pl.col("evaluations").sum())
+    counts = dict(by_rating.iter_rows())
+    total = sum(counts.values())
+    levels = sorted(labels.RATINGS, reverse=True)
+    values = [counts.get(r, 0) for r in levels]
+    fig = go.Figure(
+        go.Bar(
+            x=[labels.RATINGS[r] for r in levels],
+            y=values,
+            customdata=levels,
+            marker_color=[RATING_COLORS[r] for r in levels],
+            text=[
+                f"{v:,}<br>{v / total * 100:.1f}%" if total else fmt("evaluations", v)
+                for v in values
+            ],
+            textposition="auto",
+            hovertemplate="%{x}: %{y:,} 条<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "评价等级分布(点击查看评价)", "x": 0, "font": {"size": 15}},
+        yaxis={"title": "评价数"},
+    )
+    return base_layout(fig, height=340)
+
+
+def channel_bars(frame: pl.DataFrame) -> go.Figure:
+    """Evaluations per channel, stacked by rating level."""
+    channels = (
+        frame.group_by("eval_channel")
+        .agg(pl.col("evaluations").sum())
+        .sort("evaluations", descending=True)["eval_channel"]
+        .to_list()
+    )
+    fig = go.Figure()
+    for rating in sorted(labels.RATINGS, reverse=True):
+        part = dict(
+            frame.filter(pl.col("rating") == rating).select("eval_channel", "evaluations").rows()
+        )
+        fig.add_trace(
+            go.Bar(
+                x=channels,
+                y=[part.get(c, 0) for c in channels],
+                name=labels.RATINGS[rating],
+                customdata=[rating] * len(channels),
+                marker_color=RATING_COLORS[rating],
+                hovertemplate="%{x} · %{fullData.name}: %{y:,} 条<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        title={"text": "评价渠道(点击查看评价)", "x": 0, "font": {"size": 15}},
+        yaxis={"title": "评价数"},
+    )
+    base_layout(fig, height=340)
+    fig.update_layout(legend={"traceorder": "normal"})
+    return fig
+
+
+@callback(
+    Output(Ids.PANEL, "children"),
+    Input(Ids.RATINGS, "clickData"),
+    Input(Ids.CHANNELS, "clickData"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_panel(rating_click, channel_click, query):
+    """The evaluations behind a clicked bar (a rating, or a channel's rating level)."""
+    trigger = dash.ctx.triggered_id
+    if query is None or trigger not in (Ids.RATINGS, Ids.CHANNELS):
+        return html.Div("点击上方图表的柱子,在此列出其评价。", className="hint")
+    point = ((rating_click if trigger == Ids.RATINGS else channel_click) or {}).get("points")
+    if not point:
+        return no_update
+    point = point[0]
+    rating = int(point["customdata"])
+    channel = point["x"] if trigger == Ids.CHANNELS else None
+    f, store, as_of, period = _context(query)
+    frame = store.query(
+        "evaluations__rows",
+        scope=f.scope(),
+        **query_params(f, period, as_of, rating=rating, eval_channel=channel, limit=PANEL_ROWS),
+    )
+    total = int(point["y"])  # the bar's figure (rollup); the rows are its newest ones
+    title = " · ".join(x for x in (channel, labels.RATINGS[rating]) if x)
+    note = f"共 {total:,} 条" + (f",下表显示最近 {PANEL_ROWS} 条" if total > PANEL_ROWS else "")
+    shown = frame.select(
+        "eval_id",
+        "case_id",
+        "town_name",
+        "dept_name",
+        "eval_channel",
+        "rated_at",
+        "rating",
+        "rectify_status",
+        "rectified_at",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Strong(f"评价明细 · {title}"),
+                    html.Span(f"  {note}", className="text-muted", id=f"{Ids.PANEL}-count"),
+                ]
+            ),
+            dbc.CardBody(record_grid(f"{Ids.PANEL}-grid", shown, "eval_id")),
+        ]
+    )
+
+
+# --- bad reviews and their rectification ----------------------------------------------------
+
+
+@callback(
+    Output(Ids.BAD_HEAD, "children"),
+    Output(Ids.STATE, "options"),
+    Output(Ids.STATES, "children"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_rectify_states(query):
+    if query is None:
+        return no_update, no_update, no_update
+    f, store, as_of, period = _context(query)
+    states = store.query(
+        "evaluations__rectify_states", scope=f.scope(), **query_params(f, period, as_of)
+    )
+    total = int(states["bad_reviews"].sum()) if states.height else 0
+    head = _section(
+        "差评及整改",
+        f"本期差评 {total:,} 条(不满意、非常不满意);未整改的排在前面。",
+        dcc.Link("在明细中查看全部 →", href=rows_href(f, "bad_reviews"), id="evaluations-bad-rows"),
+    )
+    options = [{"label": f"全部({total:,})", "value": ""}] + [
+        {"label": f"{s}({n:,})", "value": s}
+        for s, n in states.select("rectify_status", "bad_reviews").rows()
+    ]
+    bar = rectify_bar(states, total)
+    return head, options, bar
+
+
+def rectify_bar(states: pl.DataFrame, total: int) -> dbc.Progress | None:
+    """One stacked bar: the share of bad reviews in each rectification state."""
+    if not total:
+        return None
+    return dbc.Progress(
+        [
+            dbc.Progress(
+                value=n / total * 100,
+                label=f"{s} {n / total * 100:.0f}%",
+                color=STATE_COLORS.get(s, "secondary"),
+                bar=True,
+            )
+            for s, n in states.select("rectify_status", "bad_reviews").rows()
+        ],
+        className="mb-2 rectify-bar",
+        style={"height": "22px"},
+    )
+
+
+@callback(
+    Output(Ids.BAD, "columnDefs"),
+    Output(Ids.BAD, "rowData"),
+    Output(Ids.BAD, "style"),
+    Input(Shell.FILTERS, "data"),
+    Input(Ids.STATE, "value"),
+)
+def show_bad_reviews(query, state):
+    """The period's bad reviews (rows_behind 'bad_reviews'), not yet rectified first; the
+    ones past their rectification deadline marked."""
+    if query is None:
+        return no_update, no_update, no_update
+    f, store, as_of, period = _context(query)
+    bad = _rows(store, f, period, as_of, "bad_reviews")
+    overdue = set(_rows(store, f, period, as_of, "rectify_overdue")["eval_id"].to_list())
+    if state:
+        bad = bad.filter(pl.col("rectify_status").fill_null("未填写") == state)
+    ordered = (
+        bad.with_columns(
+            (pl.col("rectify_status") == "已整改").fill_null(False).alias("_done"),
+            pl.col("eval_id").is_in(list(overdue)).alias("rectify_overdue"),
+        )
+        .sort(["_done", "rated_at"], descending=[False, False])
+        .head(LIST_ROWS)
+    )
+    shown = ordered.select(*EVAL_FIELDS, "rectify_overdue").with_columns(
+        pl.col("rectify_overdue").replace_strict(
+            {True: "超期", False: ""}, default="", return_dtype=pl.String
+        )
+    )
+    grid = record_grid(Ids.BAD, shown, "eval_id")
+    columns = grid.columnDefs
+    columns[-1]["cellClass"] = "rag-red"
+    for c in columns:
+        if c["field"] == "rectify_status":
+            c["cellClassRules"] = {
+                "rag-red": "params.value == '未整改'",
+                "rag-amber": "params.value == '整改中'",
+                "rag-green": "params.value == '已整改'",
+            }
+    return columns, grid.rowData, list_height(shown.height)
+
+
+def _rows(store: Store, f: Filters, period: Period, as_of: datetime, indicator: str):
+    rows = rows_behind(store, indicator, period.start, period.end, as_of=as_of, scope=f.scope())
+    if f.depts:
+        rows = rows.filter(pl.col("dept_name").is_in(list(f.depts)))
+    return rows.join(towns_of(store, f), on="town_code", how="left")
+
+
+@callback(
+    Output(Ids.OVERDUE_HEAD, "children"),
+    Output(Ids.OVERDUE, "columnDefs"),
+    Output(Ids.OVERDUE, "rowData"),
+    Output(Ids.OVERDUE, "style"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_rectify_overdue(query):
+    """Bad reviews past their rectification deadline, the longest overdue first."""
+    if query is None:
+        return no_update, no_update, no_update, no_update
+    f, store, as_of, period = _context(query)
+    rows = _rows(store, f, period, as_of, "rectify_overdue")
+    late = rectify_lateness(rows, as_of).sort("late_days", descending=True)
+    shown = late.head(LIST_ROWS).select(*EVAL_FIELDS, "late_days")
+    head = _section(
+        labels.INDICATORS["rectify_overdue"],
+        f"共 {rows.height:,} 条:超过整改期限仍未整改,或整改完成晚于期限"
+        + (f"(列出前 {LIST_ROWS} 条)" if rows.height > LIST_ROWS else ""),
+        dcc.Link(
+            "在明细中查看全部 →",
+            href=rows_href(f, "rectify_overdue"),
+            id="evaluations-overdue-rows",
+        ),
+    )
+    grid = record_grid(Ids.OVERDUE, shown, "eval_id")
+    columns = grid.columnDefs
+    columns[-1].update(headerName="超期(天)", type="rightAligned", cellClass="rag-red")
+    return head, columns, grid.rowData, list_height(shown.height)
+
+
+def rectify_lateness(rows: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Days past the rectification deadline: until rectified_at if rectified, else as_of."""
+    until = pl.coalesce(pl.col("rectified_at"), pl.lit(as_of))
+    days = (until - pl.col("rectify_deadline_at")).dt.total_seconds() / 86400
+    return rows.with_columns(days.round(1).alias("late_days"))
+
+
+# --- by town and department -----------------------------------------------------------------
+
+
+@callback(
+    Output(Ids.TOWNS, "columnDefs"),
+    Output(Ids.TOWNS, "rowData"),
+    Output(Ids.DEPTS, "columnDefs"),
+    Output(Ids.DEPTS, "rowData"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_tables(query):
+    if query is None:
+        return (no_update,) * 4
+    f, store, as_of, period = _context(query)
+    by_town, by_dept = (
+        metrics(store, period.start, period.end, as_of, by=by, scope=f.scope(), depts=f.depts)
+        for by in ("town", "dept")
+    )
+    by_dept = by_dept.filter(pl.col("dept_name").is_not_null() & (pl.col("evaluations") > 0))
+    town_rows = [
+        {"town_code": r["town_code"], "town_name": r["town_name"], **_cells(r)}
+        for r in by_town.sort("evaluations", descending=True).iter_rows(named=True)
+    ]
+    dept_rows = [
+        {
+            "key": f"{r['town_code']}|{r['dept_name']}",
+            "town_name": r["town_name"],
+            "dept_name": r["dept_name"],
+            **_cells(r),
+        }
+        for r in by_dept.sort("evaluations", descending=True).iter_rows(named=True)
+    ]
+    town_cols = [
+        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        *_columns(),
+    ]
+    dept_cols = [
+        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        {"field": "dept_name", "headerName": labels.PAGE_FIELDS["dept_name"], "pinned": "left"},
+        *_columns(),
+    ]
+    return town_cols, town_rows, dept_cols, dept_rows
+
+
+def _columns() -> list[dict]:
+    return [
+        {
+            "field": c,
+            "headerName": labels.INDICATORS[c],
+            "valueFormatter": {"function": f"params.data['{c}__text']"},
+            "cellClassRules": {
+                "rag-red": f"params.data['{c}__status'] == 'red'",
+                "rag-amber": f"params.data['{c}__status'] == 'amber'",
+                "rag-green": f"params.data['{c}__status'] == 'green'",
+            },
+            "type": "rightAligned",
+            "cellClass": "drillable",
+        }
+        for c in TABLE_COLUMNS
+    ]
+
+
+def _cells(row: dict) -> dict:
+    cells = {}
+    for c in TABLE_COLUMNS:
+        cells[c] = row[c]
+        cells[f"{c}__text"] = fmt(c, row[c])
+        cells[f"{c}__status"] = status(c, row[c])
+    return cells
+
+
+@callback(
+    Output(Ids.DRILL, "href"),
+    Input(Ids.TOWNS, "cellClicked"),
+    Input(Ids.DEPTS, "cellClicked"),
+    State(Shell.FILTERS, "data"),
+    prevent_initial_call=True,
+)
+def drill(town_cell, dept_cell, query):
+    """A town's or a department's figure opens the rows behind it in 明细."""
+    if query is None:
+        return no_update
+    cell = town_cell if dash.ctx.triggered_id == Ids.TOWNS else dept_cell
+    key = (cell or {}).get("rowId")
+    if not key:
+        return no_update
+    column = cell.get("colId")
+    if column not in TABLE_COLUMNS:
+        column = "evaluations"
+    town, _, dept = key.partition("|")
+    return rows_href(Filters.from_query(query), column, town=town, dept=dept or None)

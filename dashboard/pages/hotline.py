@@ -1,0 +1,615 @@
+"""12345 热线: volume by request type and topic, on-time, satisfaction and resolution rates,
+overdue open tickets, repeat callers and the towns side by side. Every count opens its
+tickets: the KPIs and the town table in 明细, the bars and 解决率 in the 工单明细 panel below
+them. Callers are shown only by a short code of their hashed number, never a phone number.
+
+Definitions of the page's own figures: 解决率 in dashboard/queries/hotline__resolution.sql,
+重复来电 in dashboard/queries/hotline__repeat_tickets.sql."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import labels
+from dashboard.app import Ids as Shell
+from dashboard.components.figures import PALETTE, base_layout
+from dashboard.components.format import fmt, status
+from dashboard.components.kpi import kpi_card
+from dashboard.drill import rows_href
+from dashboard.filters import Filters
+from dashboard.metrics import Params, default_as_of, metrics
+from dashboard.periods import Period
+from dashboard.store import Store, default_store
+from dashboard.trace import rows_behind
+
+dash.register_page(
+    __name__, path="/hotline", name="12345热线", title="12345热线 · 政务服务效能看板", order=40
+)
+
+REPEAT_WINDOW_DAYS = 30  # 重复来电: another call by the same caller within this many days
+ID_WIDTHS = {"case_id": 230, "ticket_id": 180, "eval_id": 180}  # long numbers, shown whole
+PANEL_ROWS = 200  # tickets listed in the panel; its count covers them all
+LIST_ROWS = 500
+KPIS = (
+    "hotline_tickets",
+    "hotline_on_time_rate",
+    "hotline_satisfaction_rate",
+    "hotline_resolution_rate",
+    "hotline_overdue_open",
+    "hotline_repeat_callers",
+)
+TOWN_COLUMNS = (
+    "hotline_tickets",
+    "hotline_on_time_rate",
+    "hotline_satisfaction_rate",
+    "hotline_resolution_rate",
+    "hotline_overdue_open",
+)
+TICKET_FIELDS = (
+    "ticket_id",
+    "town_name",
+    "dept_name",
+    "request_type",
+    "topic",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "status",
+    "resolved",
+    "satisfaction",
+)
+
+
+class Ids:
+    DRILL = "hotline-drill"
+    KPIS = "hotline-kpis"
+    KPI_PANEL = "hotline-kpi-panel"  # pattern-matching: {"type": KPI_PANEL, "index": indicator}
+    BY_TYPE = "hotline-by-type"
+    BY_TOPIC = "hotline-by-topic"
+    SELECTION = "hotline-selection"  # dcc.Store: what the 工单明细 panel lists
+    PANEL = "hotline-panel"
+    TOWNS = "hotline-towns"
+    OVERDUE_HEAD = "hotline-overdue-head"
+    OVERDUE = "hotline-overdue"
+    REPEAT_HEAD = "hotline-repeat-head"
+    CALLERS = "hotline-callers"
+    CALLER_TICKETS = "hotline-caller-tickets"
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def layout(**_query) -> html.Div:
+    graph = {"displaylogo": False, "displayModeBar": False}
+    return html.Div(
+        [
+            dcc.Location(id=Ids.DRILL, refresh="callback-nav"),
+            dcc.Store(id=Ids.SELECTION),
+            html.H3("12345 热线", className="mb-3"),
+            dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-6"),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=Ids.BY_TYPE, config=graph), lg=5),
+                    dbc.Col(dcc.Graph(id=Ids.BY_TOPIC, config=graph), lg=7),
+                ],
+                className="mb-2",
+            ),
+            html.Div(id=Ids.PANEL, className="mb-4"),
+            _section("各乡镇", "点击数字查看其工单。"),
+            _grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
+            html.Div(id=Ids.OVERDUE_HEAD),
+            _grid(Ids.OVERDUE, "params.data.ticket_id", height="360px"),
+            html.Div(id=Ids.REPEAT_HEAD),
+            _grid(Ids.CALLERS, "params.data.caller", height="320px"),
+            html.Div(id=Ids.CALLER_TICKETS),
+        ]
+    )
+
+
+def _section(title: str, hint: str, extra=None) -> html.Div:
+    return html.Div(
+        [
+            html.H4(title, className="mb-0 me-3"),
+            html.Span(hint, className="text-muted small me-auto"),
+            *([extra] if extra is not None else []),
+        ],
+        className="d-flex align-items-baseline mt-3 mb-2",
+    )
+
+
+def _grid(
+    grid_id: str,
+    row_id: str,
+    auto_height: bool = False,
+    height: str = "",
+    columns: list[dict] | None = None,
+    rows: list[dict] | None = None,
+) -> dag.AgGrid:
+    options = {
+        "animateRows": False,
+        "suppressCellFocus": True,
+        "localeText": {"noRowsToShow": "本期没有记录"},
+    }
+    if auto_height:
+        options["domLayout"] = "autoHeight"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns or [],
+        rowData=rows or [],
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "minWidth": 90,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        getRowId=row_id,
+        style={} if auto_height else {"height": height},
+        className="mb-3 pulse-grid",
+    )
+
+
+def list_height(rows: int, most: int = 380) -> dict:
+    """A list grid as tall as its rows (two at least, for the empty message), at most `most`."""
+    return {"height": f"{min(most, 52 + 42 * max(rows, 2))}px"}
+
+
+# --- queries: the page's figures ------------------------------------------------------------
+
+
+def _context(query: str) -> tuple[Filters, Store, datetime, Period]:
+    f = Filters.from_query(query)
+    store = default_store()
+    as_of = default_as_of(store)
+    return f, store, as_of, f.resolve(as_of)
+
+
+def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
+    return {
+        **Params(period.start, period.end, as_of).sql_params(),
+        "depts": list(f.depts),
+        "window_days": REPEAT_WINDOW_DAYS,
+        **extra,
+    }
+
+
+def resolution(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
+    """解决率 per town (hotline__resolution.sql)."""
+    return store.query("hotline__resolution", scope=f.scope(), **query_params(f, period, as_of))
+
+
+def county_resolution(frame: pl.DataFrame) -> float | None:
+    """The county's 解决率 from the per-town rows: resolved / resolution known."""
+    known = frame["resolution_known"].sum() if frame.height else 0
+    return frame["resolved_tickets"].sum() / known if known else None
+
+
+def repeat_tickets(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
+    """The tickets of the period's repeat callers (hotline__repeat_tickets.sql)."""
+    return store.query("hotline__repeat_tickets", scope=f.scope(), **query_params(f, period, as_of))
+
+
+def repeat_callers(tickets: pl.DataFrame) -> pl.DataFrame:
+    """One row per repeat caller: a short code of the hash (never the number), the calls in
+    the period, how many of them are repeats, first and last call, towns and topics."""
+    if tickets.height == 0:
+        return pl.DataFrame(
+            schema={
+                "caller": pl.String,
+                "caller_hash": pl.String,
+                "calls": pl.UInt32,
+                "repeat_calls": pl.UInt32,
+                "first_at": pl.Datetime,
+                "last_at": pl.Datetime,
+                "towns": pl.String,
+                "topics": pl.String,
+            }
+        )
+    return (
+        tickets.filter(pl.col("in_period"))
+        .group_by("caller_hash")
+        .agg(
+            pl.len().alias("calls"),
+            pl.col("is_repeat").sum().cast(pl.UInt32).alias("repeat_calls"),
+            pl.col("received_at").min().alias("first_at"),
+            pl.col("received_at").max().alias("last_at"),
+            pl.col("town_name").unique().sort().str.join("、").alias("towns"),
+            pl.col("topic").unique().sort().str.join("、").alias("topics"),
+        )
+        .with_columns(caller_code(pl.col("caller_hash")).alias("caller"))
+        .sort(["repeat_calls", "last_at", "caller_hash"], descending=[True, True, False])
+        .select("caller", "caller_hash", pl.exclude("caller", "caller_hash"))
+    )
+
+
+def caller_code(hashed: pl.Expr) -> pl.Expr:
+    """A short, stable code for a caller: the first 8 letters of the keyed hash (the hash is
+    written in letters, so it never looks like a phone number)."""
+    return pl.lit("来电人 ") + hashed.str.slice(0, 8)
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+def show_kpis(query):
+    if query is None:
+        return no_update
+    f, store, as_of, period = _context(query)
+    values = []
+    for p in (period, period.previous()):
+        row = metrics(
+            store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts
+        ).row(0, named=True)
+        row["hotline_resolution_rate"] = county_resolution(resolution(store, f, p, as_of))
+        row["hotline_repeat_callers"] = repeat_callers(repeat_tickets(store, f, p, as_of)).height
+        values.append(row)
+    now, before = values
+    cards = []
+    for k in KPIS:
+        if k == "hotline_resolution_rate":  # its tickets open in the panel below
+            card = html.Div(
+                kpi_card(k, now[k], before[k], card_id=f"kpi-{k}"),
+                id={"type": Ids.KPI_PANEL, "index": k},
+                n_clicks=0,
+                className="h-100 clickable",
+                title="点击查看计入解决率的工单",
+            )
+        elif k == "hotline_repeat_callers":  # its tickets are listed further down the page
+            card = html.A(
+                kpi_card(k, now[k], before[k], card_id=f"kpi-{k}"),
+                href=f"#{Ids.REPEAT_HEAD}",
+                className="text-reset text-decoration-none d-block h-100",
+            )
+        else:
+            card = kpi_card(k, now[k], before[k], href=rows_href(f, k))
+        cards.append(dbc.Col(card))
+    return cards
+
+
+# --- volume by request type and topic --------------------------------------------------------
+
+
+@callback(
+    Output(Ids.BY_TYPE, "figure"),
+    Output(Ids.BY_TOPIC, "figure"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_volume(query):
+    if query is None:
+        return no_update, no_update
+    f, store, as_of, period = _context(query)
+    params = query_params(f, period, as_of)
+    by_type = store.query("hotline__by_type", scope=f.scope(), **params)
+    by_topic = store.query("hotline__by_topic", scope=f.scope(), **params)
+    return (
+        volume_bars(by_type, "request_type", "按诉求类型(点击查看工单)", PALETTE[0]),
+        volume_bars(by_topic, "topic", "按一级分类(点击查看工单)", PALETTE[2]),
+    )
+
+
+def volume_bars(frame: pl.DataFrame, column: str, title: str, color: str) -> go.Figure:
+    """Horizontal bars, largest on top, each labelled with its count."""
+    data = frame.sort("tickets")
+    fig = go.Figure(
+        go.Bar(
+            x=data["tickets"].to_list(),
+            y=data[column].to_list(),
+            orientation="h",
+            marker_color=color,
+            text=[fmt("hotline_tickets", v) for v in data["tickets"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:,} 件<extra></extra>",
+        )
+    )
+    top = max(data["tickets"].max() or 0, 1) if data.height else 1
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        xaxis={"title": "工单量", "range": [0, top * 1.15]},
+        yaxis={"automargin": True},
+    )
+    return base_layout(fig, height=max(260, 60 + 34 * frame.height))
+
+
+# --- the 工单明细 panel ------------------------------------------------------------------------
+
+
+@callback(
+    Output(Ids.SELECTION, "data"),
+    Input(Ids.BY_TYPE, "clickData"),
+    Input(Ids.BY_TOPIC, "clickData"),
+    Input({"type": Ids.KPI_PANEL, "index": ALL}, "n_clicks"),
+    Input(Ids.TOWNS, "cellClicked"),
+    prevent_initial_call=True,
+)
+def select_tickets(type_click, topic_click, _kpi_clicks, cell):
+    """What the panel lists: a bar's tickets, or the tickets 解决率 counts (county or town)."""
+    trigger = dash.ctx.triggered_id
+    if trigger == Ids.BY_TYPE and type_click:
+        return {"request_type": type_click["points"][0]["y"]}
+    if trigger == Ids.BY_TOPIC and topic_click:
+        return {"topic": topic_click["points"][0]["y"]}
+    if isinstance(trigger, dict) and any(_kpi_clicks or ()):
+        return {"resolution_known": True}
+    if trigger == Ids.TOWNS and cell and cell.get("colId") == "hotline_resolution_rate":
+        return {"resolution_known": True, "town": cell.get("rowId")}
+    return no_update
+
+
+@callback(
+    Output(Ids.PANEL, "children"),
+    Input(Ids.SELECTION, "data"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_panel(selection, query):
+    if query is None:
+        return no_update
+    if not selection:
+        return html.Div("点击上方图表的柱子或「12345解决率」,在此列出其工单。", className="hint")
+    f, store, as_of, period = _context(query)
+    frame = store.query(
+        "hotline__tickets",
+        scope=f.scope(),
+        **query_params(
+            f,
+            period,
+            as_of,
+            request_type=selection.get("request_type"),
+            topic=selection.get("topic"),
+            town=selection.get("town"),
+            resolution_known=bool(selection.get("resolution_known")),
+            limit=PANEL_ROWS,
+        ),
+    )
+    total = int(frame["total"][0]) if frame.height else 0
+    title = panel_title(selection, frame)
+    note = f"共 {total:,} 件" + (f",下表显示最近 {PANEL_ROWS} 件" if total > PANEL_ROWS else "")
+    if selection.get("resolution_known"):
+        resolved = int(frame["resolved"].sum()) if frame.height else 0
+        if total <= PANEL_ROWS:
+            note += f",其中已解决 {resolved:,} 件"
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Strong(f"工单明细 · {title}"),
+                    html.Span(f"  {note}", className="text-muted", id=f"{Ids.PANEL}-count"),
+                ]
+            ),
+            dbc.CardBody(
+                record_grid(f"{Ids.PANEL}-grid", frame.select(TICKET_FIELDS), "ticket_id")
+            ),
+        ]
+    )
+
+
+def panel_title(selection: dict, frame: pl.DataFrame) -> str:
+    if selection.get("request_type"):
+        return f"诉求类型:{selection['request_type']}"
+    if selection.get("topic"):
+        return f"一级分类:{selection['topic']}"
+    town = frame["town_name"][0] if selection.get("town") and frame.height else "全部乡镇"
+    return f"计入解决率的工单({town};已填是否解决)"
+
+
+def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px") -> dag.AgGrid:
+    """Records with Chinese headers; times and yes/no as text."""
+    shown = frame.with_columns(
+        [
+            pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
+            for c, t in frame.schema.items()
+            if t.is_temporal()
+        ]
+        + [
+            pl.col(c).replace_strict({True: "是", False: "否"}, default="", return_dtype=pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.Boolean
+        ]
+    )
+    columns = [
+        {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
+        for c in frame.columns
+    ]
+    columns[0]["pinned"] = "left"
+    return _grid(
+        grid_id,
+        f"params.data.{row_key}",
+        height=height,
+        columns=columns,
+        rows=shown.to_dicts(),
+    )
+
+
+# --- by town --------------------------------------------------------------------------------
+
+
+@callback(
+    Output(Ids.TOWNS, "columnDefs"),
+    Output(Ids.TOWNS, "rowData"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_towns(query):
+    if query is None:
+        return no_update, no_update
+    f, store, as_of, period = _context(query)
+    frame = metrics(
+        store, period.start, period.end, as_of, by="town", scope=f.scope(), depts=f.depts
+    )
+    rates = resolution(store, f, period, as_of).select("town_code", "hotline_resolution_rate")
+    frame = frame.join(rates, on="town_code", how="left")
+    columns = [
+        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        *[
+            {
+                "field": c,
+                "headerName": labels.INDICATORS[c],
+                "valueFormatter": {"function": f"params.data['{c}__text']"},
+                "cellClassRules": {
+                    "rag-red": f"params.data['{c}__status'] == 'red'",
+                    "rag-amber": f"params.data['{c}__status'] == 'amber'",
+                    "rag-green": f"params.data['{c}__status'] == 'green'",
+                },
+                "type": "rightAligned",
+                "cellClass": "drillable",
+            }
+            for c in TOWN_COLUMNS
+        ],
+    ]
+    rows = []
+    for r in frame.sort("hotline_tickets", descending=True).iter_rows(named=True):
+        row = {"town_code": r["town_code"], "town_name": r["town_name"]}
+        for c in TOWN_COLUMNS:
+            row[c] = r[c]
+            row[f"{c}__text"] = fmt(c, r[c])
+            row[f"{c}__status"] = status(c, r[c])
+        rows.append(row)
+    return columns, rows
+
+
+@callback(
+    Output(Ids.DRILL, "href"),
+    Input(Ids.TOWNS, "cellClicked"),
+    State(Shell.FILTERS, "data"),
+    prevent_initial_call=True,
+)
+def drill_from_towns(cell, query):
+    """A town's count or rate opens its tickets in 明细 (解决率: the panel above)."""
+    column = (cell or {}).get("colId")
+    town = (cell or {}).get("rowId")
+    if not town or query is None or column == "hotline_resolution_rate":
+        return no_update
+    if column not in TOWN_COLUMNS:
+        column = "hotline_tickets"
+    return rows_href(Filters.from_query(query), column, town=town)
+
+
+# --- overdue open tickets -------------------------------------------------------------------
+
+
+@callback(
+    Output(Ids.OVERDUE_HEAD, "children"),
+    Output(Ids.OVERDUE, "columnDefs"),
+    Output(Ids.OVERDUE, "rowData"),
+    Output(Ids.OVERDUE, "style"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_overdue(query):
+    if query is None:
+        return no_update, no_update, no_update, no_update
+    f, store, as_of, period = _context(query)
+    rows = rows_behind(
+        store, "hotline_overdue_open", period.start, period.end, as_of=as_of, scope=f.scope()
+    )
+    if f.depts:
+        rows = rows.filter(pl.col("dept_name").is_in(list(f.depts)))
+    towns = store.query("shell__towns", scope=f.scope())
+    late = (
+        rows.join(towns, on="town_code", how="left")
+        .with_columns(
+            ((pl.lit(as_of) - pl.col("due_at")).dt.total_seconds() / 86400).round(1).alias("late")
+        )
+        .sort("late", descending=True)
+    )
+    shown = late.head(LIST_ROWS).select(
+        "ticket_id",
+        "town_name",
+        "dept_name",
+        "request_type",
+        "topic",
+        "received_at",
+        "due_at",
+        "status",
+        "late",
+    )
+    head = _section(
+        labels.INDICATORS["hotline_overdue_open"],
+        f"共 {rows.height:,} 件,按超期天数排列"
+        + (f"(列出前 {LIST_ROWS} 件)" if rows.height > LIST_ROWS else ""),
+        dcc.Link(
+            "在明细中查看全部 →",
+            href=rows_href(f, "hotline_overdue_open"),
+            id="hotline-overdue-rows",
+        ),
+    )
+    grid = record_grid(Ids.OVERDUE, shown, "ticket_id")
+    columns = grid.columnDefs
+    columns[-1].update(headerName="超期(天)", type="rightAligned", cellClass="rag-red")
+    return head, columns, grid.rowData, list_height(shown.height)
+
+
+# --- repeat callers -------------------------------------------------------------------------
+
+
+@callback(
+    Output(Ids.REPEAT_HEAD, "children"),
+    Output(Ids.CALLERS, "columnDefs"),
+    Output(Ids.CALLERS, "rowData"),
+    Output(Ids.CALLERS, "style"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_repeat_callers(query):
+    if query is None:
+        return no_update, no_update, no_update, no_update
+    f, store, as_of, period = _context(query)
+    callers = repeat_callers(repeat_tickets(store, f, period, as_of))
+    calls = int(callers["repeat_calls"].sum()) if callers.height else 0
+    head = _section(
+        "重复来电",
+        f"同一来电人(号码加密后比对){REPEAT_WINDOW_DAYS} 天内再次来电:"
+        f"本期 {callers.height:,} 人、重复来电 {calls:,} 次。点击一行查看其工单。",
+    )
+    shown = callers.drop("caller_hash").with_columns(
+        pl.col("first_at", "last_at").dt.strftime("%Y-%m-%d %H:%M")
+    )
+    columns = [
+        {"field": c, "headerName": labels.PAGE_FIELDS[c], "minWidth": 100} for c in shown.columns
+    ]
+    columns[0]["pinned"] = "left"
+    return head, columns, shown.to_dicts(), list_height(shown.height, most=320)
+
+
+@callback(
+    Output(Ids.CALLER_TICKETS, "children"),
+    Input(Ids.CALLERS, "cellClicked"),
+    Input(Shell.FILTERS, "data"),
+)
+def show_caller_tickets(cell, query):
+    """One repeat caller's tickets (the earlier calls within the window included)."""
+    if query is None or dash.ctx.triggered_id != Ids.CALLERS or not (cell or {}).get("rowId"):
+        return html.Div("点击左侧一位来电人,在此列出其工单。", className="hint")
+    f, store, as_of, period = _context(query)
+    tickets = repeat_tickets(store, f, period, as_of).with_columns(
+        caller_code(pl.col("caller_hash")).alias("caller")
+    )
+    mine = tickets.filter(pl.col("caller") == cell["rowId"])
+    shown = mine.select(
+        "ticket_id",
+        "received_at",
+        "town_name",
+        "dept_name",
+        "request_type",
+        "topic",
+        "status",
+        "resolved",
+        "satisfaction",
+        "in_period",
+        "is_repeat",
+    )
+    return html.Div(
+        [
+            html.Div(
+                f"{cell['rowId']} 的工单 {mine.height} 件", className="fw-bold mb-1 caller-head"
+            ),
+            record_grid(f"{Ids.CALLER_TICKETS}-grid", shown, "ticket_id", height="320px"),
+        ]
+    )

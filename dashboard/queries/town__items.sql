@@ -1,0 +1,49 @@
+-- 乡镇页 · 事项: the town's cases by service item, for one town and the period.
+-- grain: one row per item (item_code, item_name) with a case of the town accepted in
+-- [date_from, date_to] (and of the chosen departments, if any)
+-- Item level is not in the rollups, so this reads case_flags (the indicator definitions,
+-- etl/sql/marts/01_flags.sql) over the facts, cut to one town and the period; the rates are
+-- formed exactly as in metrics.sql. The evaluation lookup is skipped (not shown here).
+with flags as (
+    select *
+    from case_flags($as_of, $online_channels, $horizon, evaluated := false)
+    where town_code = $town
+        and day between $date_from and $date_to
+        and {scope}
+        and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
+),
+
+by_item as (
+    select
+        item_code,
+        item_name,
+        string_agg(distinct dept_name, '、' order by dept_name) as dept_names,
+        count(*) as cases,
+        count(*) filter (where is_online) as online_cases,
+        count(*) filter (where is_completed) as completed,
+        count(*) filter (where is_on_time) as on_time,
+        count(*) filter (where is_overdue_completed) as overdue_completed,
+        count(*) filter (where is_overdue_open) as overdue_open,
+        count(*) filter (where is_warning_open) as warning_open
+    from flags
+    group by item_code, item_name
+),
+
+final as (
+    select
+        item_code,
+        item_name,
+        dept_names,
+        cases,
+        online_cases,
+        online_cases / nullif(cases, 0) as online_rate,
+        completed,
+        on_time / nullif(completed, 0) as on_time_rate,
+        overdue_completed,
+        overdue_open,
+        warning_open
+    from by_item
+)
+
+select * from final
+order by cases desc, item_code
