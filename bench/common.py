@@ -30,8 +30,9 @@ def median_time(fn: Callable[[], object], runs: int = 5) -> float:
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of a child process, measured with wait4's rusage."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 2):
@@ -53,17 +54,33 @@ def machine() -> str:
     import duckdb
     import polars
 
-    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}, "
-            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
-            f"polars {polars.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+        f"polars {polars.__version__}"
+    )
 
 
 def demo_exports(scale: float) -> Path:
     """The demo county's exports at a scale, generated once (fixed end date and seed)."""
     out = WORK / f"exports-{scale:g}"
     if not (out / "towns.csv").exists():
-        subprocess.run([PY, "-m", "dashboard.cli", "demo", "--scale", str(scale), "--out",
-                        str(out), "--end", "2026-11-20"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                PY,
+                "-m",
+                "dashboard.cli",
+                "demo",
+                "--scale",
+                str(scale),
+                "--out",
+                str(out),
+                "--end",
+                "2026-11-20",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     return out
 
 
@@ -72,8 +89,13 @@ def demo_store(scale: float) -> Path:
     data = WORK / f"data-{scale:g}"
     if not (data / "store" / "pulse.duckdb").exists():
         env = {**os.environ, "PULSE_DATA_DIR": str(data)}
-        subprocess.run([PY, "-m", "dashboard.cli", "load", str(demo_exports(scale))], cwd=ROOT,
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, "-m", "dashboard.cli", "load", str(demo_exports(scale))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return data
 
 

@@ -102,17 +102,37 @@ def main() -> None:
         inc_t.append(t)
     ft, lt, it = (statistics.median(x) for x in (floor_t, load_t, inc_t))
     print(f"## ETL at scale {args.scale:g} — median of {args.runs} runs\n\n{machine()}\n")
-    print(table(
-        ["what", "rows", "seconds", "rows/s", "× floor", "peak RSS MB"],
-        [
-            ["DuckDB floor: CREATE TABLE AS read_csv (UTF-8 copies)", f"{rows:,}", f"{ft:.1f}",
-             f"{rows / ft:,.0f}", "1.0", f"{statistics.median(floor_m):.0f}"],
-            ["pulse load (GBK/UTF-8/xlsx, validate, hash, upsert, rollups, publish)",
-             f"{rows:,}", f"{lt:.1f}", f"{rows / lt:,.0f}", f"{lt / ft:.1f}",
-             f"{statistics.median(load_m):.0f}"],
-            ["pulse load of one more day into a store holding the year",
-             f"{extra_rows:,}", f"{it:.1f}", f"{extra_rows / it:,.0f}", "", ""],
-        ]))
+    print(
+        table(
+            ["what", "rows", "seconds", "rows/s", "× floor", "peak RSS MB"],
+            [
+                [
+                    "DuckDB floor: CREATE TABLE AS read_csv (UTF-8 copies)",
+                    f"{rows:,}",
+                    f"{ft:.1f}",
+                    f"{rows / ft:,.0f}",
+                    "1.0",
+                    f"{statistics.median(floor_m):.0f}",
+                ],
+                [
+                    "pulse load (GBK/UTF-8/xlsx, validate, hash, upsert, rollups, publish)",
+                    f"{rows:,}",
+                    f"{lt:.1f}",
+                    f"{rows / lt:,.0f}",
+                    f"{lt / ft:.1f}",
+                    f"{statistics.median(load_m):.0f}",
+                ],
+                [
+                    "pulse load of one more day into a store holding the year",
+                    f"{extra_rows:,}",
+                    f"{it:.1f}",
+                    f"{extra_rows / it:,.0f}",
+                    "",
+                    "",
+                ],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,21 +28,24 @@ def main() -> None:
     store = Store()
     as_of = default_as_of(store)
     end = as_of.date()
-    periods = {"week": end - timedelta(days=6), "month": end - timedelta(days=29),
-               "year": end - timedelta(days=364)}
+    periods = {
+        "week": end - timedelta(days=6),
+        "month": end - timedelta(days=29),
+        "year": end - timedelta(days=364),
+    }
     metrics(store, end, end)  # open the store and warm the caches
     rows = []
     for name, start in periods.items():
         for by in ("town", "dept"):
-            fast = median_time(lambda s=start, b=by: metrics(store, s, end, as_of, by=b),
-                               args.runs)
-            raw = median_time(lambda s=start, b=by: metrics(store, s, end, as_of, by=b,
-                                                            raw=True), args.runs)
-            rows.append([name, by, f"{fast * 1000:.0f}", f"{raw * 1000:.0f}",
-                         f"{fast / raw:.2f}"])
+            fast = median_time(lambda s=start, b=by: metrics(store, s, end, as_of, by=b), args.runs)
+            raw = median_time(
+                lambda s=start, b=by: metrics(store, s, end, as_of, by=b, raw=True), args.runs
+            )
+            rows.append([name, by, f"{fast * 1000:.0f}", f"{raw * 1000:.0f}", f"{fast / raw:.2f}"])
     print(f"## Indicators at scale {args.scale:g} — median of {args.runs} runs\n\n{machine()}\n")
-    print(table(["period", "by", "metrics() ms (rollups)", "raw SQL ms (fact tables)",
-                 "ratio"], rows))
+    print(
+        table(["period", "by", "metrics() ms (rollups)", "raw SQL ms (fact tables)", "ratio"], rows)
+    )
 
 
 if __name__ == "__main__":

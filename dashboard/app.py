@@ -51,9 +51,12 @@ def create_app() -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
     )
+    from dashboard.pages.cases import register_routes as register_export_routes
+
     app.layout = _shell
     _register_shell_callbacks(app)
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
+    register_export_routes(app.server)  # 办件查询's CSV/Excel exports
     return app
 
 

@@ -82,9 +82,12 @@ def metrics(
     raw: bool = False,
     depts: tuple[str, ...] = (),
     bucket: Literal["week", "month"] | None = None,
+    flags: bool = True,
 ) -> pl.DataFrame:
     """One row per town (or town × department, or the county) with every indicator.
 
+    flags=False leaves the 体外循环 columns empty (null): the detection costs more than all
+    the other figures together, and KPI cards and trends do not show it.
     raw=True computes from the fact tables instead of the rollups (tests and bench only).
     bucket splits the period into weeks or months (trends): one row per key and
     period_start, for the buckets with any activity.
@@ -104,6 +107,19 @@ def metrics(
     # 体外循环 (issue 4): outside_system_depts; by="dept" also outside_system and signals
     from dashboard.outside_system import metrics_columns
 
-    frame = metrics_columns(frame, store, params, by, scope, raw, depts, bucket)
     extra = ("outside_system", "signals") if by == "dept" else ()
+    if flags:
+        frame = metrics_columns(frame, store, params, by, scope, raw, depts, bucket)
+    else:
+        frame = frame.with_columns(
+            pl.lit(None, pl.String).alias("outside_system_depts"),
+            *(
+                [
+                    pl.lit(None, pl.Boolean).alias("outside_system"),
+                    pl.lit(None, pl.String).alias("signals"),
+                ]
+                if extra
+                else []
+            ),
+        )
     return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue", *extra)

@@ -177,6 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
         "PULSE_WORKERS",
     ),
     Setting("county.name", "示范县", "County name shown on pages and reports."),
+    Setting("export.max_rows", 1_000_000, "Most rows one 办件查询 export may hold."),
+    Setting(
+        "quality.stale_hours",
+        48,
+        "数据质量: a source whose newest export is older than this many hours is flagged.",
+    ),
     # weekly PDF snapshots (issue 7): docs/snapshots.md
     Setting(
         "snapshot.cron",

@@ -36,8 +36,10 @@ This page is generated from `etl/settings.py` by `python -m etl.settings_doc`.
 
 
 def render() -> str:
-    rows = [f"| `{s.name}` | `{s.default!r}` | {f'`{s.env}`' if s.env else ''} | {s.help} |"
-            for s in SETTINGS]
+    rows = [
+        f"| `{s.name}` | `{s.default!r}` | {f'`{s.env}`' if s.env else ''} | {s.help} |"
+        for s in SETTINGS
+    ]
     return HEAD + "\n".join(rows) + "\n"
 
 

@@ -225,9 +225,9 @@ def show_kpis(query):
         return no_update
     f, store, as_of, period = _context(query)
     now, before = (
-        metrics(store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts).row(
-            0, named=True
-        )
+        metrics(
+            store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts, flags=False
+        ).row(0, named=True)
         for p in (period, period.previous())
     )
     return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
@@ -512,7 +512,16 @@ def show_tables(query):
         return (no_update,) * 4
     f, store, as_of, period = _context(query)
     by_town, by_dept = (
-        metrics(store, period.start, period.end, as_of, by=by, scope=f.scope(), depts=f.depts)
+        metrics(
+            store,
+            period.start,
+            period.end,
+            as_of,
+            by=by,
+            scope=f.scope(),
+            depts=f.depts,
+            flags=False,
+        )
         for by in ("town", "dept")
     )
     by_dept = by_dept.filter(pl.col("dept_name").is_not_null() & (pl.col("evaluations") > 0))

@@ -248,7 +248,14 @@ def show_kpis(query):
     values = []
     for p in (period, period.previous()):
         row = metrics(
-            store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts
+            store,
+            p.start,
+            p.end,
+            as_of,
+            by="county",
+            scope=f.scope(),
+            depts=f.depts,
+            flags=False,
         ).row(0, named=True)
         row["hotline_resolution_rate"] = county_resolution(resolution(store, f, p, as_of))
         row["hotline_repeat_callers"] = repeat_callers(repeat_tickets(store, f, p, as_of)).height
@@ -443,7 +450,14 @@ def show_towns(query):
         return no_update, no_update
     f, store, as_of, period = _context(query)
     frame = metrics(
-        store, period.start, period.end, as_of, by="town", scope=f.scope(), depts=f.depts
+        store,
+        period.start,
+        period.end,
+        as_of,
+        by="town",
+        scope=f.scope(),
+        depts=f.depts,
+        flags=False,
     )
     rates = resolution(store, f, period, as_of).select("town_code", "hotline_resolution_rate")
     frame = frame.join(rates, on="town_code", how="left")

@@ -114,10 +114,24 @@ def show_kpis(query):
     period = f.resolve(as_of)
     prev = period.previous()
     now = metrics(
-        store, period.start, period.end, as_of, by="county", scope=f.scope(), depts=f.depts
+        store,
+        period.start,
+        period.end,
+        as_of,
+        by="county",
+        scope=f.scope(),
+        depts=f.depts,
+        flags=False,
     ).row(0, named=True)
     before = metrics(
-        store, prev.start, prev.end, as_of, by="county", scope=f.scope(), depts=f.depts
+        store,
+        prev.start,
+        prev.end,
+        as_of,
+        by="county",
+        scope=f.scope(),
+        depts=f.depts,
+        flags=False,
     ).row(0, named=True)
     return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
 
@@ -230,9 +244,25 @@ def show_trends(query):
     week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
     shown = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
     monthly = metrics(
-        store, month_start, end, as_of, by="county", scope=f.scope(), depts=f.depts, bucket="month"
+        store,
+        month_start,
+        end,
+        as_of,
+        by="county",
+        scope=f.scope(),
+        depts=f.depts,
+        bucket="month",
+        flags=False,
     )
     weekly = metrics(
-        store, week_start, end, as_of, by="county", scope=f.scope(), depts=f.depts, bucket="week"
+        store,
+        week_start,
+        end,
+        as_of,
+        by="county",
+        scope=f.scope(),
+        depts=f.depts,
+        bucket="week",
+        flags=False,
     )
     return (trend(monthly, shown, "近12个月趋势(按月)"), trend(weekly, shown, "近12周趋势(按周)"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import polars as pl
 from dash import Input, Output, callback, html, no_update
 
 from dashboard import labels

@@ -245,9 +245,9 @@ def show_kpis(query):
     prev = period.previous()
     scope = Scope((town[0],))
     now, before = (
-        metrics(store, p.start, p.end, as_of, by="town", scope=scope, depts=f.depts).row(
-            0, named=True
-        )
+        metrics(
+            store, p.start, p.end, as_of, by="town", scope=scope, depts=f.depts, flags=False
+        ).row(0, named=True)
         for p in (period, prev)
     )
     return [
@@ -531,7 +531,9 @@ def show_trends(query):
     week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
     scope = Scope((town[0],))
     monthly, weekly = (
-        metrics(store, start, end, as_of, by="town", scope=scope, depts=f.depts, bucket=b)
+        metrics(
+            store, start, end, as_of, by="town", scope=scope, depts=f.depts, bucket=b, flags=False
+        )
         for start, b in ((month_start, "month"), (week_start, "week"))
     )
     month_fig = trend(monthly, TREND_SHOWN, f"{town[1]} 近12个月趋势(按月,点击查看明细)")

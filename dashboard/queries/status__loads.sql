@@ -1,6 +1,6 @@
--- grain: one row per file offered to a load, newest first
-select file_name, source, status, rows_read, inserted, updated, duplicate, rejected,
-    extracted_at, finished_at
+-- grain: one row per file offered to a load (loaded or refused), newest first
+select load_id, file_name, source, encoding, status, rows_read, inserted, updated, duplicate,
+    rejected, reasons::varchar as reasons, message, extracted_at, finished_at
 from loads
 order by load_id desc
-limit 50
+limit $limit

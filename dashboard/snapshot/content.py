@@ -222,14 +222,20 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         before = towns_before.filter(pl.col("town_code") == town).row(0, named=True)
     else:
         now = county_now
-        before = metrics(store, previous.start, previous.end, as_of, by="county").row(0, named=True)
+        before = metrics(store, previous.start, previous.end, as_of, by="county", flags=False).row(
+            0, named=True
+        )
     # trends end with the reported period (not with 数据截至): a report of an earlier week
     # shows the weeks up to it
     end = period.end
     week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
     month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    weekly = metrics(store, week_start, end, as_of, by="county", scope=scope, bucket="week")
-    monthly = metrics(store, month_start, end, as_of, by="county", scope=scope, bucket="month")
+    weekly = metrics(
+        store, week_start, end, as_of, by="county", scope=scope, bucket="week", flags=False
+    )
+    monthly = metrics(
+        store, month_start, end, as_of, by="county", scope=scope, bucket="month", flags=False
+    )
     limit = int(settings.get("snapshot.list_rows"))
 
     def listed(indicator: str) -> CaseList:

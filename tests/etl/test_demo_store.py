@@ -128,8 +128,15 @@ def test_monthly_buckets_add_up_to_the_period(demo_store):
     whole = metrics(store, start, end, by="county")
     months = metrics(store, start, end, by="county", bucket="month")
     assert months.height == 10 and months["period_start"].min() == start
-    for col in ("cases", "online_cases", "completed", "evaluations", "bad_reviews",
-                "hotline_tickets", "overdue_open"):
+    for col in (
+        "cases",
+        "online_cases",
+        "completed",
+        "evaluations",
+        "bad_reviews",
+        "hotline_tickets",
+        "overdue_open",
+    ):
         assert months[col].sum() == whole[col][0], col
 
 

@@ -249,9 +249,13 @@ def test_excel_with_title_rows(pulse_env, reference_files, tmp_path):
 
 def test_configured_alias_maps_a_value_in(pulse_env, reference_files, tmp_path):
     (tmp_path / "pulse.toml").write_text(
-        '[validation.aliases]\nchannel = { "网上申报" = "网上办理" }\n', encoding="utf-8")
-    f = write_csv(tmp_path / "alias.csv", CASE_HEADER,
-                  [case_row("A1", 申报方式="网上申报"), case_row("A2", 申报方式="信鸽")])
+        '[validation.aliases]\nchannel = { "网上申报" = "网上办理" }\n', encoding="utf-8"
+    )
+    f = write_csv(
+        tmp_path / "alias.csv",
+        CASE_HEADER,
+        [case_row("A1", 申报方式="网上申报"), case_row("A2", 申报方式="信鸽")],
+    )
     report = next(r for r in load([*reference_files, f]).reports if r.source == "cases")
     assert (report.inserted, report.reasons) == (1, {"invalid_value": 1})
     assert _store_rows("select channel from cases") == [("网上办理",)]

@@ -18,7 +18,8 @@ def test_every_setting_is_documented():
 def test_toml_values_and_environment(pulse_env, tmp_path, monkeypatch):
     (tmp_path / "pulse.toml").write_text(
         '[targets]\nonline_rate = 0.8\n[validation.aliases]\nchannel = { "网办" = "网上办理" }\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert settings.get("targets.online_rate") == 0.8
     assert settings.get("validation.aliases") == {"channel": {"网办": "网上办理"}}
     monkeypatch.setenv("PULSE_PORT", "9000")

@@ -1,0 +1,108 @@
+"""Runs the whole benchmark suite at one scale and writes bench/results/scale-<S>.md.
+
+    make bench SCALE=1        # or: uv run python bench/run.py --scale 10
+
+Builds (once, cached under $PULSE_BENCH_DIR, default /tmp/pulse-bench) the demo exports and
+a store at that scale, then runs each part in its own process so that one part's memory or
+caches never flatter another's. Every part prints markdown; this script only gathers it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import PY, ROOT, demo_store, machine
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def part(title: str, cmd: list[str], env: dict | None = None) -> str:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    body = proc.stdout.strip() or "(no output)"
+    if proc.returncode != 0:
+        body += f"\n\n**failed** (exit {proc.returncode}):\n```\n{proc.stderr[-3000:]}\n```"
+    print(f"[{took:5.0f} s] {title}", file=sys.stderr)
+    return f"## {title}\n\n{body}\n"
+
+
+def serve(data: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PULSE_DATA_DIR": str(data)}
+    proc = subprocess.Popen(
+        [PY, "-m", "dashboard.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(url + "/", timeout=5)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--runs", type=int, default=3, help="runs of the ETL and PDF parts")
+    args = ap.parse_args()
+    s = f"{args.scale:g}"
+    started = time.perf_counter()
+    data = demo_store(args.scale)
+    env = {**os.environ, "PULSE_DATA_DIR": str(data)}
+    sections = [
+        part("ETL", [PY, "bench/etl_load.py", "--scale", s, "--runs", str(args.runs)]),
+        part("Indicators", [PY, "bench/indicators.py", "--scale", s]),
+    ]
+    server, url = serve(data)
+    try:
+        sections.append(
+            part("Pages (Dash callbacks over HTTP)", [PY, "bench/pages.py", "--url", url])
+        )
+        sections.append(
+            part("Browser: overview", [PY, "bench/overview_first_paint.py", "--url", url])
+        )
+    finally:
+        server.terminate()
+        server.wait(30)
+    sections += [
+        part("Browser: wall screen", [PY, "bench/wall_first_paint.py", "--store", str(data)]),
+        part(
+            "PDF: one county weekly snapshot",
+            [PY, "bench/snapshot_time.py", "--runs", str(args.runs)],
+            env=env,
+        ),
+        part("Memory", [PY, "bench/memory.py", "--scale", s]),
+    ]
+    total = time.perf_counter() - started
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"scale-{s}.md"
+    out.write_text(
+        f"# Benchmarks at scale {s}\n\n{datetime.now():%Y-%m-%d %H:%M} · {machine()}  \n"
+        f"Whole suite: {total / 60:.1f} min (store built beforehand and cached).\n\n"
+        + "\n".join(sections),
+        encoding="utf-8",
+    )
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Screenshots of every page (1440×900 viewport, full page) for docs/ and the README, taken
+from a running `pulse serve` with Debian's chromium.
+
+    uv run python bench/screenshots.py --url http://127.0.0.1:8071
+
+Writes docs/screenshots/<page module>.png (overview.png, cases.png, status.png, …) and fails
+when a page logs an error in the browser console. Look at the images afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+# A complete month reads better than a month in progress; some pages need page state.
+QUERY = {"period": "last_month"}
+PAGE_QUERY = {"/rows": {"indicator": "on_time_rate"}, "/wall": {"period": "this_month"}}
+
+
+def last_week() -> dict[str, str]:
+    """The report prints one week: the last complete Monday–Sunday before today."""
+    monday = date.today() - timedelta(days=date.today().weekday() + 7)
+    return {"period": "custom", "from": str(monday), "to": str(monday + timedelta(days=6))}
+
+
+def registered_pages() -> list[tuple[str, str]]:
+    """(path, file stem) of every page a fresh create_app() registers."""
+    import dash
+
+    from dashboard.app import create_app
+
+    create_app()
+    return [(p["path"], p["module"].rsplit(".", 1)[-1]) for p in dash.page_registry.values()]
+
+
+def settle(page) -> None:
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(800)  # plotly's transitions and fonts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", required=True, help="a running `pulse serve`")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--only", nargs="*", help="page paths to shoot (default: all)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        for path, stem in registered_pages():
+            if args.only and path not in args.only:
+                continue
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+            page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
+            extra = last_week() if path == "/report" else PAGE_QUERY.get(path, {})
+            query = urlencode({**QUERY, **extra})
+            page.goto(f"{args.url.rstrip('/')}{path}?{query}")
+            settle(page)
+            target = args.out / f"{stem}.png"
+            page.screenshot(path=str(target), full_page=True)
+            print(
+                f"{path:14} → {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
+            )
+            if errors:
+                failures[path] = errors
+            page.close()
+        browser.close()
+    if failures:
+        for path, errors in failures.items():
+            print(f"console errors on {path}: {errors}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,471 @@
+"""办件查询: the grid's sort and filter models turned into one parameterised SQL over `cases`,
+and the export of every filtered row to CSV or Excel, safe against formula injection.
+
+The grid (AG Grid's infinite row model) asks for one block of rows at a time with its sort
+and filter models; the browser never holds more than a few blocks. Only the columns in
+COLUMNS can be sorted or filtered, only the operators below are understood, and every value
+a user typed is a bound parameter: no text from the browser is ever spliced into SQL.
+Personal data leaves the store as stored — masked names and keyed hashes, never numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import chain
+from typing import IO, Any, Literal
+
+from dashboard import labels
+from dashboard.filters import Filters
+from dashboard.store import COUNTY, Scope, Store
+from etl import settings
+
+Kind = Literal["text", "number", "date"]
+
+MAX_CONDITIONS = 4  # conditions per column filter
+BATCH_ROWS = 20_000  # rows per read while exporting
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# A cell starting with one of these is read as a formula by Excel, LibreOffice and WPS
+# (OWASP "CSV injection"); a leading apostrophe makes it text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str  # the grid's colId
+    sql: str  # expression over cases `c` and towns `t`
+    kind: Kind
+    in_grid: bool = True  # False: export only
+
+    @property
+    def label(self) -> str:
+        return labels.CASE_FIELDS[self.field]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("case_id", "c.case_id", "text"),
+    Column("town_name", "t.town_name", "text"),
+    Column("dept_name", "c.dept_name", "text"),
+    Column("item_code", "c.item_code", "text"),
+    Column("item_name", "c.item_name", "text"),
+    Column("channel", "c.channel", "text"),
+    Column("status", "c.status", "text"),
+    Column("accepted_at", "c.accepted_at", "date"),
+    Column("promised_days", "c.promised_days", "number"),
+    Column("deadline_at", "c.deadline_at", "date"),
+    Column("completed_at", "c.completed_at", "date"),
+    Column("recorded_at", "c.recorded_at", "date"),
+    Column("applicant_masked", "c.applicant_masked", "text"),
+    Column("town_code", "c.town_code", "text", in_grid=False),
+    Column("id_number_hash", "c.id_number_hash", "text", in_grid=False),
+    Column("phone_hash", "c.phone_hash", "text", in_grid=False),
+)
+BY_FIELD = {c.field: c for c in COLUMNS}
+GRID_COLUMNS = tuple(c for c in COLUMNS if c.in_grid)
+DEFAULT_SORT = (("accepted_at", "desc"),)
+
+TEXT_OPS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith")
+NUMBER_OPS = (
+    "equals",
+    "notEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "inRange",
+)
+DATE_OPS = ("equals", "notEqual", "lessThan", "greaterThan", "inRange")
+BLANK_OPS = ("blank", "notBlank")
+OPERATORS: dict[Kind, tuple[str, ...]] = {
+    "text": TEXT_OPS + BLANK_OPS,
+    "number": NUMBER_OPS + BLANK_OPS,
+    "date": DATE_OPS + BLANK_OPS,
+}
+_COMPARE = {
+    "equals": "=",
+    "lessThan": "<",
+    "lessThanOrEqual": "<=",
+    "greaterThan": ">",
+    "greaterThanOrEqual": ">=",
+}
+
+
+class BadRequest(ValueError):
+    """A sort or filter the explorer does not offer (unknown column, operator or value)."""
+
+
+class TooManyRows(RuntimeError):
+    """The filtered rows exceed the export limit."""
+
+    def __init__(self, rows: int, limit: int):
+        super().__init__(f"{rows:,} rows exceed the export limit of {limit:,}")
+        self.rows, self.limit = rows, limit
+
+
+def export_max_rows() -> int:
+    """The configured export limit (setting `export.max_rows`)."""
+    return int(settings.get("export.max_rows"))
+
+
+@dataclass
+class _Params:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The rows the explorer shows: the shell's filters (period by acceptance time, towns,
+    departments, channel) and the grid's sort and filter models, validated."""
+
+    date_from: date
+    date_to: date  # inclusive
+    scope: Scope = COUNTY
+    depts: tuple[str, ...] = ()
+    channel: str = ""
+    sort: tuple[tuple[str, str], ...] = DEFAULT_SORT
+    filters: tuple[tuple[str, dict], ...] = ()
+
+    @classmethod
+    def build(
+        cls,
+        filters: Filters,
+        as_of: datetime,
+        sort_model: list[dict] | None = None,
+        filter_model: dict | None = None,
+    ) -> CaseQuery:
+        period = filters.resolve(as_of)
+        return cls(
+            date_from=period.start,
+            date_to=period.end,
+            scope=filters.scope(),
+            depts=tuple(filters.depts),
+            channel=filters.channel,
+            sort=_sort(sort_model),
+            filters=_filters(filter_model),
+        )
+
+    def _where(self, params: _Params) -> str:
+        start = datetime.combine(self.date_from, datetime.min.time())
+        end = datetime.combine(self.date_to + timedelta(days=1), datetime.min.time())
+        where = [
+            f"c.accepted_at >= {params.bind(start)}",
+            f"c.accepted_at < {params.bind(end)}",
+            self.scope.filter_sql("c.town_code"),
+        ]
+        if self.depts:
+            where.append(f"list_contains({params.bind(list(self.depts))}, c.dept_name)")
+        if self.channel:
+            where.append(f"c.channel = {params.bind(self.channel)}")
+        for name, model in self.filters:
+            where.append(_condition(BY_FIELD[name], model, params))
+        return " and ".join(where)
+
+    def _order(self) -> str:
+        keys = [f"{BY_FIELD[f].sql} {d} nulls last" for f, d in self.sort]
+        return ", ".join([*keys, "c.case_id"])
+
+    def _towns_join(self) -> str:
+        """The towns join, where a sort or filter on the town's name needs it."""
+        used = {f for f, _ in self.sort} | {f for f, _ in self.filters}
+        return " left join towns t on t.town_code = c.town_code" if "town_name" in used else ""
+
+    def page_sql(self, start: int, end: int) -> tuple[str, dict]:
+        """One block of grid rows [start, end), timestamps as text.
+
+        The block is found on the sort keys and row ids alone, and only its rows are then
+        read whole (a row-id join the scan resolves directly): sorting a year of cases
+        never carries their text columns along.
+        """
+        params = _Params()
+        select = ", ".join(
+            f"strftime({c.sql}, '{TIME_FORMAT}') as {c.field}"
+            if c.kind == "date"
+            else f"{c.sql} as {c.field}"
+            for c in GRID_COLUMNS
+        )
+        keys = ", ".join(f"{BY_FIELD[f].sql} as s{i}" for i, (f, _) in enumerate(self.sort))
+        order = ", ".join(f"s{i} {d} nulls last" for i, (_, d) in enumerate(self.sort))
+        again = ", ".join(f"block.s{i} {d} nulls last" for i, (_, d) in enumerate(self.sort))
+        limit = max(0, min(int(end) - int(start), 1000))
+        sql = (
+            f"with block as (select c.rowid as rid, {keys}, c.case_id as tie "
+            f"from cases c{self._towns_join()} where {self._where(params)} "
+            f"order by {order}, tie limit {limit} offset {max(0, int(start))}) "
+            f"select {select} from block join cases c on c.rowid = block.rid "
+            f"left join towns t on t.town_code = c.town_code "
+            f"order by {again}, block.tie"
+        )
+        return sql, params.values
+
+    def count_sql(self) -> tuple[str, dict]:
+        params = _Params()
+        sql = f"select count(*) as n from cases c{self._towns_join()} where {self._where(params)}"
+        return sql, params.values
+
+    def export_sql(self) -> tuple[str, dict]:
+        params = _Params()
+        select = ", ".join(f"{c.sql} as {c.field}" for c in COLUMNS)
+        sql = (
+            f"select {select} from cases c left join towns t on t.town_code = c.town_code "
+            f"where {self._where(params)} order by {self._order()}"
+        )
+        return sql, params.values
+
+
+def _sort(model: list[dict] | None) -> tuple[tuple[str, str], ...]:
+    if not model:
+        return DEFAULT_SORT
+    if not isinstance(model, list):
+        raise BadRequest("sort model must be a list")
+    keys = []
+    for item in model[:3]:
+        column = item.get("colId") if isinstance(item, dict) else None
+        direction = item.get("sort") if isinstance(item, dict) else None
+        if column not in BY_FIELD or direction not in ("asc", "desc"):
+            raise BadRequest(f"cannot sort by {column!r} {direction!r}")
+        keys.append((column, direction))
+    return tuple(keys)
+
+
+def _filters(model: dict | None) -> tuple[tuple[str, dict], ...]:
+    if not model:
+        return ()
+    if not isinstance(model, dict):
+        raise BadRequest("filter model must be an object")
+    for name in model:
+        if name not in BY_FIELD:
+            raise BadRequest(f"cannot filter on {name!r}")
+    return tuple(sorted(model.items()))
+
+
+def _condition(column: Column, model: dict, params: _Params) -> str:
+    """One column's filter as SQL: a condition, or several joined by AND/OR."""
+    if not isinstance(model, dict):
+        raise BadRequest(f"bad filter on {column.field}")
+    if "conditions" in model:
+        parts = model["conditions"]
+        joiner = {"AND": " and ", "OR": " or "}.get(model.get("operator", "AND"))
+        if not isinstance(parts, list) or not parts or len(parts) > MAX_CONDITIONS or not joiner:
+            raise BadRequest(f"bad combined filter on {column.field}")
+        return "(" + joiner.join(_condition(column, p, params) for p in parts) + ")"
+    kind = model.get("filterType", column.kind)
+    op = model.get("type")
+    if kind != column.kind or op not in OPERATORS[column.kind]:
+        raise BadRequest(f"cannot filter {column.field} with {kind!r} {op!r}")
+    x = column.sql
+    if op == "blank":
+        return f"({x} is null or {x}::varchar = '')" if kind == "text" else f"{x} is null"
+    if op == "notBlank":
+        return f"({x} is not null and {x}::varchar <> '')" if kind == "text" else f"{x} is not null"
+    if kind == "text":
+        return _text(x, op, _text_value(model.get("filter")), params)
+    if kind == "number":
+        return _number(x, op, model, params)
+    return _date(x, op, model, params)
+
+
+def _text_value(value: Any) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise BadRequest("a text filter needs a value")
+    return str(value)[:200]
+
+
+def _text(x: str, op: str, value: str, params: _Params) -> str:
+    p = params.bind(value.lower())
+    return {
+        "contains": f"contains(lower({x}), {p})",
+        "notContains": f"not contains(lower(coalesce({x}, '')), {p})",
+        "equals": f"lower({x}) = {p}",
+        "notEqual": f"lower({x}) is distinct from {p}",
+        "startsWith": f"starts_with(lower({x}), {p})",
+        "endsWith": f"suffix(lower({x}), {p})",
+    }[op]
+
+
+def _number_value(value: Any) -> float:
+    if isinstance(value, bool):
+        raise BadRequest("a number filter needs a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"not a number: {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadRequest(f"not a number: {value!r}")
+    return number
+
+
+def _number(x: str, op: str, model: dict, params: _Params) -> str:
+    value = params.bind(_number_value(model.get("filter")))
+    if op == "inRange":
+        upper = params.bind(_number_value(model.get("filterTo")))
+        return f"{x} between {value} and {upper}"
+    if op == "notEqual":
+        return f"{x} is distinct from {value}"
+    return f"{x} {_COMPARE[op]} {value}"
+
+
+def _day(value: Any) -> datetime:
+    """AG Grid sends dates as 'YYYY-MM-DD hh:mm:ss'; the filters work on whole days."""
+    if not isinstance(value, str):
+        raise BadRequest("a date filter needs a date")
+    try:
+        return datetime.combine(date.fromisoformat(value.strip()[:10]), datetime.min.time())
+    except ValueError:
+        raise BadRequest(f"not a date: {value!r}") from None
+
+
+def _date(x: str, op: str, model: dict, params: _Params) -> str:
+    day = _day(model.get("dateFrom"))
+    if op == "inRange":  # both days included (the grid is set to inRangeInclusive)
+        last = _day(model.get("dateTo"))
+        first, last = min(day, last), max(day, last)
+        return f"({x} >= {params.bind(first)} and {x} < {params.bind(last + timedelta(1))})"
+    start, end = params.bind(day), params.bind(day + timedelta(days=1))
+    return {
+        "equals": f"({x} >= {start} and {x} < {end})",
+        "notEqual": f"({x} is null or {x} < {start} or {x} >= {end})",
+        "lessThan": f"{x} < {start}",
+        "greaterThan": f"{x} >= {end}",
+    }[op]
+
+
+# --------------------------------------------------------------------------- reading
+
+_COUNTS: OrderedDict[tuple, int] = OrderedDict()
+_COUNTS_LOCK = threading.Lock()
+_COUNTS_KEPT = 256
+
+
+def count(store: Store, query: CaseQuery) -> int:
+    """How many rows match, remembered per store generation (every block asks)."""
+    sql, params = query.count_sql()
+    key = (str(store.generation), sql, repr(sorted(params.items())))
+    with _COUNTS_LOCK:
+        if key in _COUNTS:
+            _COUNTS.move_to_end(key)
+            return _COUNTS[key]
+    n = int(store.sql(sql, params)["n"][0])
+    with _COUNTS_LOCK:
+        _COUNTS[key] = n
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+    return n
+
+
+def page(store: Store, query: CaseQuery, start: int, end: int) -> list[dict]:
+    """The grid rows [start, end) as JSON-ready dicts."""
+    sql, params = query.page_sql(start, end)
+    return store.sql(sql, params).to_dicts()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _batches(store: Store, query: CaseQuery, max_rows: int) -> Iterator[list[tuple]]:
+    rows = count(store, query)
+    if rows > max_rows:
+        raise TooManyRows(rows, max_rows)
+    sql, params = query.export_sql()
+    # a cursor of its own: the export streams while the thread's cursor serves other reads
+    cursor = store.cursor().cursor()
+    try:
+        reader = cursor.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
+        for batch in reader:
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            yield list(zip(*columns, strict=True))
+    finally:
+        cursor.close()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    return "" if value is None else neutralise(value)
+
+
+def export_csv(store: Store, query: CaseQuery, max_rows: int | None = None) -> Iterator[bytes]:
+    """Every filtered row as UTF-8 CSV with a byte-order mark (so Excel reads Chinese).
+
+    Raises TooManyRows before the first byte when the rows exceed the export limit.
+    """
+    batches = _batches(store, query, export_max_rows() if max_rows is None else max_rows)
+    first = next(batches, None)  # counts and raises now, not halfway through a download
+
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([c.label for c in COLUMNS])
+        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for batch in chain([first] if first is not None else [], batches):
+            yield _csv_rows(writer, buffer, batch)
+
+    return chunks()
+
+
+def _csv_rows(writer, buffer: io.StringIO, batch: list[tuple]) -> bytes:
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerows([_csv_cell(v) for v in row] for row in batch)
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(
+    store: Store, query: CaseQuery, target: IO[bytes], max_rows: int | None = None
+) -> int:
+    """Every filtered row into an .xlsx written row by row (constant memory); text cells
+    are written as text, never as formulas. Returns the number of data rows."""
+    import xlsxwriter
+
+    batches = _batches(store, query, export_max_rows() if max_rows is None else max_rows)
+    first = next(batches, None)
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    try:
+        sheet = book.add_worksheet("办件")
+        head = book.add_format({"bold": True, "bg_color": "#e8eef7"})
+        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        for i, c in enumerate(COLUMNS):
+            sheet.set_column(i, i, 20 if c.kind == "date" else 16)
+        sheet.freeze_panes(1, 0)
+        for i, c in enumerate(COLUMNS):
+            sheet.write_string(0, i, c.label, head)
+        r = 0
+        for batch in chain([first] if first is not None else [], batches):
+            for row in batch:
+                r += 1
+                for i, v in enumerate(row):
+                    if v is None:
+                        continue
+                    if isinstance(v, datetime):
+                        sheet.write_datetime(r, i, v, when)
+                    elif isinstance(v, int | float) and not isinstance(v, bool):
+                        sheet.write_number(r, i, v)
+                    else:
+                        sheet.write_string(r, i, neutralise(str(v)))
+    finally:
+        book.close()
+    return r

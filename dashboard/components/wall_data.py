@@ -1,0 +1,330 @@
+"""What the wall screen (大屏) shows, read from the store in one pass per refresh.
+
+Every figure comes from `metrics()` (the one definition) or `rows_behind()` (the rows behind
+a figure); this module only picks periods, sorts and trims. The result is plain data that
+the panels in `wall_panels` turn into components, so a refresh replaces what is on the
+screen and never adds to it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import polars as pl
+
+from dashboard import labels, periods
+from dashboard.components.format import status
+from dashboard.filters import Filters
+from dashboard.metrics import Params, default_as_of, metrics
+from dashboard.store import Scope, Store
+from dashboard.trace import rows_behind
+from etl import settings
+
+log = logging.getLogger(__name__)
+
+# County KPI tiles, left to right. 12345 shows its satisfaction rate with the ticket count.
+KPIS: tuple[str, ...] = (
+    "cases",
+    "online_rate",
+    "satisfaction_rate",
+    "on_time_rate",
+    "overdue_open",
+    "warning_open",
+    "hotline_satisfaction_rate",
+    "rectify_rate",
+)
+KPI_SECONDARY = {"hotline_satisfaction_rate": "hotline_tickets"}
+
+# Indicators the tile map and 红黑榜 can show (`?color=`), in rotation order (`?rotate=`).
+MAP_CHOICES: tuple[str, ...] = (
+    "online_rate",
+    "satisfaction_rate",
+    "on_time_rate",
+    "rectify_rate",
+    "hotline_satisfaction_rate",
+    "evaluation_rate",
+    "overdue_open",
+    "warning_open",
+    "cases",
+)
+TREND_INDICATORS = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
+
+MIN_REFRESH_SECONDS = 2
+MAX_REFRESH_SECONDS = 24 * 3600
+MIN_ROTATE_SECONDS = 5
+
+
+def _int(text: Any, default: int) -> int:
+    try:
+        return int(float(str(text)))
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+@dataclass(frozen=True)
+class WallConfig:
+    """The wall's choices, from the URL with the settings as defaults."""
+
+    query: str  # period, from/to, towns — read with Filters like every page
+    color: str
+    refresh: int  # seconds between data refreshes
+    rotate: int  # seconds between map views; 0 = no rotation
+    token: str = ""
+
+    @classmethod
+    def from_query(cls, query: dict[str, Any]) -> WallConfig:
+        q = {k: v for k, v in query.items() if isinstance(v, str)}
+        q.setdefault("period", str(settings.get("wall.period")))
+        default = str(settings.get("wall.color"))
+        color = q.get("color") or default
+        if color not in MAP_CHOICES:
+            color = default if default in MAP_CHOICES else MAP_CHOICES[0]
+        refresh = _int(q.get("refresh"), int(settings.get("wall.refresh_seconds")))
+        refresh = min(max(refresh, MIN_REFRESH_SECONDS), MAX_REFRESH_SECONDS)
+        rotate = _int(q.get("rotate"), int(settings.get("wall.rotate_seconds")))
+        rotate = 0 if rotate <= 0 else max(rotate, MIN_ROTATE_SECONDS)
+        filters = {k: q[k] for k in ("period", "from", "to", "towns") if k in q}
+        return cls(urlencode(filters), color, refresh, rotate, q.get("token", ""))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> WallConfig:
+        data = data or {}
+        return cls.from_query(
+            {
+                **dict(parse_qsl(data.get("query", ""))),
+                "color": data.get("color", ""),
+                "refresh": str(data.get("refresh", "")),
+                "rotate": str(data.get("rotate", "")),
+                "token": data.get("token", ""),
+            }
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "color": self.color,
+            "refresh": self.refresh,
+            "rotate": self.rotate,
+            "token": self.token,
+        }
+
+    def views(self) -> list[str]:
+        """Map indicators in rotation order, starting with the chosen one."""
+        i = MAP_CHOICES.index(self.color)
+        return list(MAP_CHOICES[i:] + MAP_CHOICES[:i]) if self.rotate else [self.color]
+
+
+def authorised(token: str | None) -> bool:
+    """True when no kiosk token is configured, or the URL carries the configured one."""
+    expected = str(settings.get("wall.kiosk_token") or "")
+    if not expected:
+        return True
+    return hmac.compare_digest((token or "").encode(), expected.encode())
+
+
+@dataclass
+class WallData:
+    as_of: datetime
+    period: periods.Period
+    previous: periods.Period
+    now: dict[str, Any]  # county row of metrics() for the period
+    before: dict[str, Any]  # … and for the previous comparable period
+    towns: list[dict[str, Any]]  # one per town: name, grid position, MAP_CHOICES values
+    trend: pl.DataFrame  # metrics(bucket="month") over the last 12 months
+    ticker: list[dict[str, str]]  # overdue and 预警 cases, the most urgent first
+    ticker_total: int
+    flags: list[dict[str, Any]] | None  # 体外循环 departments; None = detection unavailable
+    generation: str = ""
+
+    @property
+    def age_hours(self) -> float:
+        return (datetime.now() - self.as_of).total_seconds() / 3600
+
+    @property
+    def stale(self) -> bool:
+        return self.age_hours > float(settings.get("wall.stale_hours"))
+
+
+def compare_word(period: periods.Period) -> str:
+    """较上月 / 较上周 / … for the change against the previous comparable period."""
+    kind = period.kind
+    for base, word in (
+        ("week", "较上周"),
+        ("month", "较上月"),
+        ("quarter", "较上季度"),
+        ("year", "较上年"),
+    ):
+        if kind.endswith(base) and kind != "last_12_months":
+            return word
+    return "较上期"
+
+
+def load(store: Store, config: WallConfig) -> WallData:
+    """The wall's data for the store's current generation. A generation never changes once
+    published, so its figures are computed once per period and kept (a few, bounded): a
+    refresh between two loads costs nothing, and the first one after a load recomputes."""
+    generation = store.generation
+    if generation is None:
+        return _compute(store, config.query)  # raises StoreEmpty
+    return _cached(store, str(generation), config.query)
+
+
+@lru_cache(maxsize=8)
+def _cached(store: Store, generation: str, query: str) -> WallData:
+    return _compute(store, query)
+
+
+def _compute(store: Store, query: str) -> WallData:
+    """query: the period and towns part of the wall's URL (WallConfig.query)."""
+    f = Filters.from_query(query)
+    scope = f.scope()
+    as_of = default_as_of(store)
+    period = f.resolve(as_of)
+    prev = period.previous()
+    now = metrics(store, period.start, period.end, as_of, by="county", scope=scope, flags=False)
+    before = metrics(store, prev.start, prev.end, as_of, by="county", scope=scope, flags=False)
+    return WallData(
+        as_of=as_of,
+        period=period,
+        previous=prev,
+        now=now.row(0, named=True),
+        before=before.row(0, named=True),
+        towns=_towns(store, period, as_of, scope),
+        trend=_trend(store, as_of, scope),
+        ticker=(ticker := _ticker(store, period, as_of, scope))[0],
+        ticker_total=ticker[1],
+        flags=_flags(store, period, as_of, scope),
+        generation=store.generation.name if store.generation else "",
+    )
+
+
+def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) -> list[dict]:
+    frame = metrics(store, period.start, period.end, as_of, by="town", scope=scope)
+    grid = store.sql(f"select town_code, grid_row, grid_col from towns where {scope.filter_sql()}")
+    frame = frame.join(grid, on="town_code", how="left").sort("town_code")
+    rows = []
+    for r in frame.iter_rows(named=True):
+        town = {
+            "code": r["town_code"],
+            "name": r["town_name"],
+            "row": r["grid_row"],
+            "col": r["grid_col"],
+        }
+        for ind in MAP_CHOICES:
+            town[ind] = r[ind]
+            town[f"{ind}__status"] = status(ind, r[ind])
+        rows.append(town)
+    return rows
+
+
+def trend_window(as_of: datetime) -> tuple[date, date]:
+    """The last 12 months up to the 数据截至 date (the current month so far included)."""
+    end = as_of.date()
+    return (end.replace(day=1) - timedelta(days=335)).replace(day=1), end
+
+
+def _trend(store: Store, as_of: datetime, scope: Scope) -> pl.DataFrame:
+    start, end = trend_window(as_of)
+    frame = metrics(store, start, end, as_of, by="county", scope=scope, bucket="month", flags=False)
+    return frame.select("period_start", *TREND_INDICATORS)
+
+
+def _late_text(deadline: datetime, as_of: datetime) -> str:
+    late = as_of - deadline
+    if late >= timedelta(days=1):
+        return f"超期{late.days}天"
+    return f"超期{max(1, int(late.total_seconds() // 3600))}小时"
+
+
+def _left_text(deadline: datetime, as_of: datetime) -> str:
+    left = deadline - as_of
+    hours = int(left.total_seconds() // 3600)
+    if hours >= 48:
+        return f"剩余{left.days}天"
+    return f"剩余{max(hours, 0)}小时" if hours >= 1 else "不足1小时"
+
+
+def _ticker(
+    store: Store, period: periods.Period, as_of: datetime, scope: Scope
+) -> tuple[list[dict[str, str]], int]:
+    """The rows behind the 超期 and 预警 KPIs: the most overdue first, then the nearest
+    deadlines, at most wall.ticker_cases in all (both kinds share the room)."""
+    limit = max(int(settings.get("wall.ticker_cases")), 2)
+    names = dict(store.sql("select town_code, town_name from towns").iter_rows())
+    items: list[dict[str, str]] = []
+    total = 0
+    frames = {}
+    for kind in ("overdue_open", "warning_open"):
+        frame = rows_behind(store, kind, period.start, period.end, as_of=as_of, scope=scope)
+        frames[kind] = frame.sort("deadline_at", "case_id")
+        total += frame.height
+    overdue, warning = frames["overdue_open"], frames["warning_open"]
+    n_warning = min(warning.height, max(limit // 3, limit - overdue.height))
+    n_overdue = min(overdue.height, limit - n_warning)
+    for kind, frame in (("overdue", overdue.head(n_overdue)), ("warning", warning.head(n_warning))):
+        for r in frame.iter_rows(named=True):
+            deadline = r["deadline_at"]
+            items.append(
+                {
+                    "kind": kind,
+                    "case_id": r["case_id"],
+                    "town": names.get(r["town_code"], r["town_code"]),
+                    "dept": r["dept_name"] or "",
+                    "item": r["item_name"] or "",
+                    "when": _late_text(deadline, as_of)
+                    if kind == "overdue"
+                    else _left_text(deadline, as_of),
+                }
+            )
+    return items, total
+
+
+def _signal_label(signal: Any) -> str:
+    if isinstance(signal, str):
+        return signal
+    if isinstance(signal, dict):
+        return str(signal.get("label_zh") or signal.get("name") or signal)
+    return str(getattr(signal, "label_zh", None) or getattr(signal, "name", None) or signal)
+
+
+def _flags(
+    store: Store, period: periods.Period, as_of: datetime, scope: Scope
+) -> list[dict[str, Any]] | None:
+    """Departments flagged for 体外循环 in the period (dashboard.outside_system), the ones
+    with the most signals first; None when the detection is not available."""
+    try:
+        from dashboard import outside_system
+    except ImportError:
+        return None
+    params = Params(period.start, period.end, as_of)
+    try:
+        try:
+            found = outside_system.detect(store, params, scope, evidence_rows=0)
+        except TypeError:
+            found = outside_system.detect(store, params, scope)
+    except Exception:  # the wall stays up; the panel says the detection is unavailable
+        log.exception("体外循环 detection failed")
+        return None
+    flags = [
+        {
+            "town": f.town_name or f.town_code,
+            "dept": f.dept_name,
+            "signals": [_signal_label(s) for s in f.signals],
+        }
+        for f in found
+    ]
+    flags.sort(key=lambda f: (-len(f["signals"]), f["town"], f["dept"]))
+    return flags
+
+
+def ranked(towns: list[dict[str, Any]], indicator: str) -> list[dict[str, Any]]:
+    """Towns with a value, best first (fewest first for counts where fewer is better)."""
+    valued = [t for t in towns if t.get(indicator) is not None]
+    lower = indicator in labels.LOWER_IS_BETTER
+    return sorted(valued, key=lambda t: (t[indicator] if lower else -t[indicator], t["code"]))
