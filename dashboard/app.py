@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import periods
+from dashboard.case_export import register_routes as register_export_routes
 from dashboard.filters import Filters
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
@@ -51,8 +52,6 @@ def create_app() -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
     )
-    from dashboard.pages.cases import register_routes as register_export_routes
-
     app.layout = _shell
     _register_shell_callbacks(app)
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
