@@ -432,7 +432,8 @@ def test_thresholds_come_from_the_settings(pulse_env, reference_files, tmp_path)
         "select * from outside_system_signals($date_from, $date_to)",
         {"date_from": NOV[0], "date_to": NOV[1]},
     )
-    assert_frame_equal(called.sort("dept_name", "signal"), bare.sort("dept_name", "signal"))
+    keys = ("town_code", "dept_name", "signal")
+    assert_frame_equal(called.sort(keys), bare.sort(keys))
 
 
 def test_metrics_columns_and_cli(pulse_env, reference_files, tmp_path):
