@@ -1,7 +1,9 @@
 """ETL: `pulse load` of the demo exports against DuckDB's own floor on the same files.
 
-Floor: `CREATE TABLE … AS SELECT * FROM read_csv(…)` of UTF-8 copies of the same files (GBK
-transcoded and Excel converted beforehand, not timed), one table per source, in one process.
+Floor: `CREATE TABLE … AS SELECT * FROM read_csv(…, all_varchar=true)` of UTF-8 copies of
+the same files (GBK transcoded and Excel converted beforehand, not timed), one table per file,
+in one process. Text, not typed: type sniffing fails on real exports (a town column holding
+both names and codes), and the loader too reads text first and types it while validating.
 Also the incremental case: one more day into a store that already holds the year.
 
     uv run python bench/etl_load.py --scale 1 [--runs 3]
@@ -27,7 +29,8 @@ import sys, duckdb
 files = sys.argv[2:]
 con = duckdb.connect(sys.argv[1])
 for i, f in enumerate(files):
-    con.execute(f"create or replace table t{i} as select * from read_csv('{f}', header=true)")
+    con.execute(f"create or replace table t{i} as select * from read_csv('{f}', header=true, "
+                "all_varchar=true)")
 con.close()
 """
 

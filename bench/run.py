@@ -59,45 +59,93 @@ def serve(data: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
+def worker_memory(master: int) -> str:
+    """RSS of each gunicorn worker after the page benchmark has warmed it up (every page's
+    callbacks, many periods and towns, 10 concurrent users)."""
+    rows = []
+    for pid in subprocess.run(
+        ["pgrep", "-P", str(master)], capture_output=True, text=True
+    ).stdout.split():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rows.append(f"| worker {pid} | {int(line.split()[1]) / 1024:.0f} |")
+    return (
+        "RSS of the serving workers after the page benchmark (warm):\n\n"
+        "| process | RSS MB |\n|---|---:|\n" + "\n".join(rows)
+    )
+
+
+PARTS = ("etl", "indicators", "pages", "overview", "memory", "wall", "pdf")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=3, help="runs of the ETL and PDF parts")
+    ap.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated subset to (re)run; the others keep their last result",
+    )
     args = ap.parse_args()
+    wanted = set(args.parts.split(","))
     s = f"{args.scale:g}"
     started = time.perf_counter()
     data = demo_store(args.scale)
     env = {**os.environ, "PULSE_DATA_DIR": str(data)}
-    sections = [
-        part("ETL", [PY, "bench/etl_load.py", "--scale", s, "--runs", str(args.runs)]),
-        part("Indicators", [PY, "bench/indicators.py", "--scale", s]),
-    ]
-    server, url = serve(data)
-    try:
-        sections.append(
-            part("Pages (Dash callbacks over HTTP)", [PY, "bench/pages.py", "--url", url])
+    folder = RESULTS / f"scale-{s}"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def keep(name: str, text: str) -> None:
+        (folder / f"{PARTS.index(name)}-{name}.md").write_text(text, encoding="utf-8")
+
+    if "etl" in wanted:
+        keep("etl", part("ETL", [PY, "bench/etl_load.py", "--scale", s, "--runs", str(args.runs)]))
+    if "indicators" in wanted:
+        keep("indicators", part("Indicators", [PY, "bench/indicators.py", "--scale", s]))
+    if wanted & {"pages", "overview", "memory"}:
+        server, url = serve(data)
+        try:
+            if "pages" in wanted:
+                keep(
+                    "pages",
+                    part(
+                        "Pages (Dash callbacks over HTTP)",
+                        [PY, "bench/pages.py", "--url", url],
+                        env=env,
+                    ),
+                )
+            if "overview" in wanted:
+                keep(
+                    "overview",
+                    part("Browser: overview", [PY, "bench/overview_first_paint.py", "--url", url]),
+                )
+            if "memory" in wanted:
+                keep("memory", f"## Memory\n\n{worker_memory(server.pid)}\n")
+        finally:
+            server.terminate()
+            server.wait(30)
+    if "wall" in wanted:
+        keep(
+            "wall",
+            part("Browser: wall screen", [PY, "bench/wall_first_paint.py", "--store", str(data)]),
         )
-        sections.append(
-            part("Browser: overview", [PY, "bench/overview_first_paint.py", "--url", url])
+    if "pdf" in wanted:
+        keep(
+            "pdf",
+            part(
+                "PDF: one county weekly snapshot",
+                [PY, "bench/snapshot_time.py", "--runs", str(args.runs)],
+                env=env,
+            ),
         )
-    finally:
-        server.terminate()
-        server.wait(30)
-    sections += [
-        part("Browser: wall screen", [PY, "bench/wall_first_paint.py", "--store", str(data)]),
-        part(
-            "PDF: one county weekly snapshot",
-            [PY, "bench/snapshot_time.py", "--runs", str(args.runs)],
-            env=env,
-        ),
-        part("Memory", [PY, "bench/memory.py", "--scale", s]),
-    ]
     total = time.perf_counter() - started
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    sections = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))]
     out = RESULTS / f"scale-{s}.md"
     out.write_text(
         f"# Benchmarks at scale {s}\n\n{datetime.now():%Y-%m-%d %H:%M} · {machine()}  \n"
-        f"Whole suite: {total / 60:.1f} min (store built beforehand and cached).\n\n"
+        f"This run ({', '.join(sorted(wanted))}): {total / 60:.1f} min; the store was built "
+        "beforehand and cached. Each part's own section says when and how it ran.\n\n"
         + "\n".join(sections),
         encoding="utf-8",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import polars as pl
 from dash import Input, Output, callback, html, no_update
 
 from dashboard import labels
@@ -114,6 +115,6 @@ def show_rows(query):
         summary += f";下表显示前 {PAGE_ROWS:,} 条,完整列表请用办件查询导出"
     columns = [{"field": c, "headerName": FIELD_LABELS.get(c, c)} for c in rows.columns]
     shown = rows.head(PAGE_ROWS).with_columns(
-        [rows[c].cast(str) for c, t in rows.schema.items() if t.is_temporal()]
+        [pl.col(c).cast(pl.String) for c, t in rows.schema.items() if t.is_temporal()]
     )
     return title, summary, columns, shown.to_dicts()

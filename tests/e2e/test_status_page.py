@@ -25,3 +25,14 @@ def test_status_page_shows_the_store(server, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "status.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_rows_page_lists_a_figure_with_more_rows_than_it_shows(server, page):
+    """明细 of a year's cases: the count covers every row, the table shows the first 5,000."""
+    page.goto(server + "/rows?period=last_12_months&indicator=cases")
+    page.wait_for_selector("#rows-count:has-text('共')", timeout=30_000)
+    text = page.inner_text("#rows-count")
+    assert "下表显示前 5,000 条" in text, text
+    total = int(text.split("共 ")[1].split(" 条")[0].replace(",", ""))
+    assert total > 5000
+    assert page.console_errors == []
