@@ -103,6 +103,37 @@ TRACES: dict[str, Trace] = {
 }
 
 
+def _selection(
+    store: Store,
+    indicator: str,
+    date_from: date,
+    date_to: date,
+    town: str | None,
+    dept: str | None,
+    as_of: datetime | None,
+    scope: Scope,
+    depts: tuple[str, ...],
+) -> tuple[Trace, str, dict]:
+    """The indicator's trace, the WHERE clause selecting its rows, and the parameters."""
+    try:
+        trace = TRACES[indicator]
+    except KeyError:
+        raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(TRACES)}") from None
+    params = Params(date_from, date_to, as_of or default_as_of(store)).sql_params()
+    where = ["day between $date_from and $date_to", scope.filter_sql("town_code")]
+    if depts:
+        where.append(Scope(depts).filter_sql("dept_name"))
+    if trace.rows:
+        where.append(trace.rows)
+    if town:
+        where.append("town_code = $town")
+        params["town"] = town
+    if dept:
+        where.append("dept_name = $dept")
+        params["dept"] = dept
+    return trace, " and ".join(where), params
+
+
 def rows_behind(
     store: Store,
     indicator: str,
@@ -114,31 +145,44 @@ def rows_behind(
     scope: Scope = COUNTY,
     limit: int | None = None,
     offset: int = 0,
+    depts: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """The records an indicator counts for a town (and department) and period.
 
     For a rate, the rows are its denominator and the column `counted` says which of them
     are in the numerator. Personal data appears only as stored (masked or hashed).
     """
-    try:
-        trace = TRACES[indicator]
-    except KeyError:
-        raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(TRACES)}") from None
-    params = Params(date_from, date_to, as_of or default_as_of(store)).sql_params()
-    where = ["day between $date_from and $date_to", scope.filter_sql("town_code")]
-    if trace.rows:
-        where.append(trace.rows)
-    if town:
-        where.append("town_code = $town")
-        params["town"] = town
-    if dept:
-        where.append("dept_name = $dept")
-        params["dept"] = dept
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
     counted = f", {trace.numerator} as counted" if trace.numerator else ""
     sql = (
         f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
-        f"where {' and '.join(where)} order by {trace.fields[5]}, {trace.id_column}"
+        f"where {where} order by {trace.fields[5]}, {trace.id_column}"
     )
     if limit is not None:
         sql += f" limit {int(limit)} offset {int(offset)}"
     return store.sql(sql, params)
+
+
+def count_behind(
+    store: Store,
+    indicator: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    depts: tuple[str, ...] = (),
+) -> tuple[int, int | None]:
+    """(rows, rows counted above the line for a rate, else None) — the same selection as
+    rows_behind, counted in SQL so that a year of cases is never materialised to count it."""
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
+    counted = f"count(*) filter (where {trace.numerator})" if trace.numerator else "null"
+    row = store.sql(
+        f"select count(*) as n, {counted} as counted from {trace.flags} where {where}", params
+    ).row(0)
+    return int(row[0]), None if row[1] is None else int(row[1])

@@ -14,7 +14,7 @@ from dashboard.app import Ids as Shell
 from dashboard.filters import Filters
 from dashboard.metrics import default_as_of
 from dashboard.store import default_store
-from dashboard.trace import TRACES, rows_behind
+from dashboard.trace import TRACES, count_behind, rows_behind
 
 dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政务服务效能看板", nav=False)
 
@@ -93,11 +93,15 @@ def show_rows(query):
     town = f.extra.get("town")
     dept = f.extra.get("dept")
     scope = f.scope()
-    rows = rows_behind(
-        store, indicator, period.start, period.end, town=town, dept=dept, as_of=as_of, scope=scope
-    )
-    if f.depts and not dept:
-        rows = rows.filter(rows["dept_name"].is_in(list(f.depts)))
+    selection = {
+        "town": town,
+        "dept": dept,
+        "as_of": as_of,
+        "scope": scope,
+        "depts": () if dept else f.depts,
+    }
+    total, counted = count_behind(store, indicator, period.start, period.end, **selection)
+    rows = rows_behind(store, indicator, period.start, period.end, limit=PAGE_ROWS, **selection)
     town_name = ""
     if town:
         names = store.sql("select town_name from towns where town_code = $t", {"t": town})
@@ -107,14 +111,13 @@ def show_rows(query):
         for x in (labels.INDICATORS.get(indicator, indicator), town_name or "全县", dept or "")
         if x
     )
-    counted = int(rows["counted"].sum()) if "counted" in rows.columns else None
-    summary = f"{period.label}({period.start} 至 {period.end}),共 {rows.height:,} 条"
+    summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:
         summary += f",其中计入分子 {counted:,} 条"
-    if rows.height > PAGE_ROWS:
+    if total > PAGE_ROWS:
         summary += f";下表显示前 {PAGE_ROWS:,} 条,完整列表请用办件查询导出"
     columns = [{"field": c, "headerName": FIELD_LABELS.get(c, c)} for c in rows.columns]
-    shown = rows.head(PAGE_ROWS).with_columns(
+    shown = rows.with_columns(
         [pl.col(c).cast(pl.String) for c, t in rows.schema.items() if t.is_temporal()]
     )
     return title, summary, columns, shown.to_dicts()

@@ -157,3 +157,16 @@ def test_rows_behind_every_figure_count_exactly_that_figure(demo_store):
                     assert rows["counted"].sum() / rows.height == pytest.approx(figure), indicator
             else:
                 assert rows.height == figure, (indicator, town["town_name"])
+
+
+def test_count_behind_equals_the_rows_it_counts(demo_store):
+    from dashboard.trace import count_behind, rows_behind
+
+    _, _, store = demo_store
+    start, end = date(2026, 6, 1), date(2026, 11, 20)
+    for indicator in ("cases", "on_time_rate", "bad_reviews", "hotline_satisfaction_rate"):
+        rows = rows_behind(store, indicator, start, end, depts=("社保", "民政"))
+        total, counted = count_behind(store, indicator, start, end, depts=("社保", "民政"))
+        assert total == rows.height > 0
+        assert counted == (int(rows["counted"].sum()) if "counted" in rows.columns else None)
+        assert set(rows["dept_name"]) <= {"社保", "民政"}
