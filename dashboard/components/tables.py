@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -20,3 +21,52 @@ def _text(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def section_header(title: str, hint: str, extra=None) -> html.Div:
+    """A section title with a muted hint, and optionally a control at the right."""
+    return html.Div(
+        [
+            html.H4(title, className="mb-0 me-3"),
+            html.Span(hint, className="text-muted small me-auto"),
+            *([extra] if extra is not None else []),
+        ],
+        className="d-flex align-items-baseline mt-3 mb-2",
+    )
+
+
+def data_grid(
+    grid_id: str,
+    row_id: str,
+    auto_height: bool = False,
+    height: str = "",
+    columns: list[dict] | None = None,
+    rows: list[dict] | None = None,
+    min_width: int = 90,
+) -> dag.AgGrid:
+    """A page grid: sortable, Chinese empty text, either as tall as its rows or a fixed
+    height; narrower minimum column widths get the compact style."""
+    options = {
+        "animateRows": False,
+        "suppressCellFocus": True,
+        "localeText": {"noRowsToShow": "本期没有记录"},
+    }
+    if auto_height:
+        options["domLayout"] = "autoHeight"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns or [],
+        rowData=rows or [],
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "minWidth": min_width,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        getRowId=row_id,
+        style={} if auto_height else {"height": height},
+        className="mb-3 pulse-grid" + (" pulse-grid-compact" if min_width < 90 else ""),
+    )

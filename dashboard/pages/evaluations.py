@@ -19,6 +19,7 @@ from dashboard.app import Ids as Shell
 from dashboard.components.figures import base_layout
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
+from dashboard.components.tables import data_grid, section_header
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
 from dashboard.metrics import Params, default_as_of, metrics
@@ -109,59 +110,14 @@ def layout(**_query) -> html.Div:
                 className="mb-2",
             ),
             html.Div(id=Ids.STATES),
-            _grid(Ids.BAD, "params.data.eval_id", height="360px"),
+            data_grid(Ids.BAD, "params.data.eval_id", height="360px"),
             html.Div(id=Ids.OVERDUE_HEAD),
-            _grid(Ids.OVERDUE, "params.data.eval_id", height="360px"),
-            _section("各乡镇", "评价率与满意度并列;点击数字查看其明细。"),
-            _grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
-            _section("各部门", "各乡镇窗口部门;点击数字查看其明细。"),
-            _grid(Ids.DEPTS, "params.data.key", height="420px"),
+            data_grid(Ids.OVERDUE, "params.data.eval_id", height="360px"),
+            section_header("各乡镇", "评价率与满意度并列;点击数字查看其明细。"),
+            data_grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
+            section_header("各部门", "各乡镇窗口部门;点击数字查看其明细。"),
+            data_grid(Ids.DEPTS, "params.data.key", height="420px"),
         ]
-    )
-
-
-def _section(title: str, hint: str, extra=None) -> html.Div:
-    return html.Div(
-        [
-            html.H4(title, className="mb-0 me-3"),
-            html.Span(hint, className="text-muted small me-auto"),
-            *([extra] if extra is not None else []),
-        ],
-        className="d-flex align-items-baseline mt-3 mb-2",
-    )
-
-
-def _grid(
-    grid_id: str,
-    row_id: str,
-    auto_height: bool = False,
-    height: str = "",
-    columns: list[dict] | None = None,
-    rows: list[dict] | None = None,
-) -> dag.AgGrid:
-    options = {
-        "animateRows": False,
-        "suppressCellFocus": True,
-        "localeText": {"noRowsToShow": "本期没有记录"},
-    }
-    if auto_height:
-        options["domLayout"] = "autoHeight"
-    return dag.AgGrid(
-        id=grid_id,
-        columnDefs=columns or [],
-        rowData=rows or [],
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "minWidth": 90,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
-        columnSize="responsiveSizeToFit",
-        dashGridOptions=options,
-        getRowId=row_id,
-        style={} if auto_height else {"height": height},
-        className="mb-3 pulse-grid",
     )
 
 
@@ -183,7 +139,7 @@ def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px")
         for c in frame.columns
     ]
     columns[0]["pinned"] = "left"
-    return _grid(
+    return data_grid(
         grid_id, f"params.data.{row_key}", height=height, columns=columns, rows=shown.to_dicts()
     )
 
@@ -377,7 +333,7 @@ def show_rectify_states(query):
         "evaluations__rectify_states", scope=f.scope(), **query_params(f, period, as_of)
     )
     total = int(states["bad_reviews"].sum()) if states.height else 0
-    head = _section(
+    head = section_header(
         "差评及整改",
         f"本期差评 {total:,} 条(不满意、非常不满意);未整改的排在前面。",
         dcc.Link("在明细中查看全部 →", href=rows_href(f, "bad_reviews"), id="evaluations-bad-rows"),
@@ -474,7 +430,7 @@ def show_rectify_overdue(query):
     rows = _rows(store, f, period, as_of, "rectify_overdue")
     late = rectify_lateness(rows, as_of).sort("late_days", descending=True)
     shown = late.head(LIST_ROWS).select(*EVAL_FIELDS, "late_days")
-    head = _section(
+    head = section_header(
         labels.INDICATORS["rectify_overdue"],
         f"共 {rows.height:,} 条:超过整改期限仍未整改,或整改完成晚于期限"
         + (f"(列出前 {LIST_ROWS} 条)" if rows.height > LIST_ROWS else ""),

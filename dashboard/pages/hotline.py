@@ -22,6 +22,7 @@ from dashboard.app import Ids as Shell
 from dashboard.components.figures import PALETTE, base_layout
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
+from dashboard.components.tables import data_grid, section_header
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
 from dashboard.metrics import Params, default_as_of, metrics
@@ -102,59 +103,14 @@ def layout(**_query) -> html.Div:
                 className="mb-2",
             ),
             html.Div(id=Ids.PANEL, className="mb-4"),
-            _section("各乡镇", "点击数字查看其工单。"),
-            _grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
+            section_header("各乡镇", "点击数字查看其工单。"),
+            data_grid(Ids.TOWNS, "params.data.town_code", auto_height=True),
             html.Div(id=Ids.OVERDUE_HEAD),
-            _grid(Ids.OVERDUE, "params.data.ticket_id", height="360px"),
+            data_grid(Ids.OVERDUE, "params.data.ticket_id", height="360px"),
             html.Div(id=Ids.REPEAT_HEAD),
-            _grid(Ids.CALLERS, "params.data.caller", height="320px"),
+            data_grid(Ids.CALLERS, "params.data.caller", height="320px"),
             html.Div(id=Ids.CALLER_TICKETS),
         ]
-    )
-
-
-def _section(title: str, hint: str, extra=None) -> html.Div:
-    return html.Div(
-        [
-            html.H4(title, className="mb-0 me-3"),
-            html.Span(hint, className="text-muted small me-auto"),
-            *([extra] if extra is not None else []),
-        ],
-        className="d-flex align-items-baseline mt-3 mb-2",
-    )
-
-
-def _grid(
-    grid_id: str,
-    row_id: str,
-    auto_height: bool = False,
-    height: str = "",
-    columns: list[dict] | None = None,
-    rows: list[dict] | None = None,
-) -> dag.AgGrid:
-    options = {
-        "animateRows": False,
-        "suppressCellFocus": True,
-        "localeText": {"noRowsToShow": "本期没有记录"},
-    }
-    if auto_height:
-        options["domLayout"] = "autoHeight"
-    return dag.AgGrid(
-        id=grid_id,
-        columnDefs=columns or [],
-        rowData=rows or [],
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "minWidth": 90,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
-        columnSize="responsiveSizeToFit",
-        dashGridOptions=options,
-        getRowId=row_id,
-        style={} if auto_height else {"height": height},
-        className="mb-3 pulse-grid",
     )
 
 
@@ -428,7 +384,7 @@ def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px")
         for c in frame.columns
     ]
     columns[0]["pinned"] = "left"
-    return _grid(
+    return data_grid(
         grid_id,
         f"params.data.{row_key}",
         height=height,
@@ -545,7 +501,7 @@ def show_overdue(query):
         "status",
         "late",
     )
-    head = _section(
+    head = section_header(
         labels.INDICATORS["hotline_overdue_open"],
         f"共 {rows.height:,} 件,按超期天数排列"
         + (f"(列出前 {LIST_ROWS} 件)" if rows.height > LIST_ROWS else ""),
@@ -577,7 +533,7 @@ def show_repeat_callers(query):
     f, store, as_of, period = _context(query)
     callers = repeat_callers(repeat_tickets(store, f, period, as_of))
     calls = int(callers["repeat_calls"].sum()) if callers.height else 0
-    head = _section(
+    head = section_header(
         "重复来电",
         f"同一来电人(号码加密后比对){REPEAT_WINDOW_DAYS} 天内再次来电:"
         f"本期 {callers.height:,} 人、重复来电 {calls:,} 次。点击一行查看其工单。",

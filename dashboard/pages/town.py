@@ -19,6 +19,7 @@ from dashboard.app import Ids as Shell
 from dashboard.components.figures import trend
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
+from dashboard.components.tables import data_grid
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
 from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
@@ -105,9 +106,9 @@ def layout(**query) -> html.Div:
             ),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             _section("部门", "点击数字查看其明细;体外循环列由体外循环检测给出。"),
-            _grid(Ids.DEPTS, "params.data.dept_name", auto_height=True, min_width=66),
+            data_grid(Ids.DEPTS, "params.data.dept_name", auto_height=True, min_width=66),
             _section("事项", "按事项统计本期受理的办件;点击一行查看该事项的办件。"),
-            _grid(Ids.ITEMS, "params.data.item_code", height="360px"),
+            data_grid(Ids.ITEMS, "params.data.item_code", height="360px"),
             html.Div(id=Ids.ITEM_CASES, className="mb-4"),
             dbc.Row(
                 [
@@ -117,9 +118,9 @@ def layout(**query) -> html.Div:
                 className="mb-4",
             ),
             html.Div(id=Ids.OVERDUE_HEAD),
-            _grid(Ids.OVERDUE, "params.data.case_id", height="380px"),
+            data_grid(Ids.OVERDUE, "params.data.case_id", height="380px"),
             html.Div(id=Ids.WARNING_HEAD),
-            _grid(Ids.WARNING, "params.data.case_id", height="380px"),
+            data_grid(Ids.WARNING, "params.data.case_id", height="380px"),
         ]
     )
 
@@ -128,41 +129,6 @@ def _section(title: str, hint: str) -> html.Div:
     return html.Div(
         [html.H4(title, className="mb-0 me-3"), html.Span(hint, className="text-muted small")],
         className="d-flex align-items-baseline mt-2 mb-2",
-    )
-
-
-def _grid(
-    grid_id: str,
-    row_id: str,
-    auto_height: bool = False,
-    height: str = "",
-    columns: list[dict] | None = None,
-    rows: list[dict] | None = None,
-    min_width: int = 90,
-) -> dag.AgGrid:
-    options = {
-        "animateRows": False,
-        "suppressCellFocus": True,
-        "localeText": {"noRowsToShow": "本期没有记录"},
-    }
-    if auto_height:
-        options["domLayout"] = "autoHeight"
-    return dag.AgGrid(
-        id=grid_id,
-        columnDefs=columns or [],
-        rowData=rows or [],
-        defaultColDef={
-            "sortable": True,
-            "resizable": True,
-            "minWidth": min_width,
-            "wrapHeaderText": True,
-            "autoHeaderHeight": True,
-        },
-        columnSize="responsiveSizeToFit",
-        dashGridOptions=options,
-        getRowId=row_id,
-        style={} if auto_height else {"height": height},
-        className="mb-3 pulse-grid" + (" pulse-grid-compact" if min_width < 90 else ""),
     )
 
 
@@ -506,7 +472,7 @@ def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height: str) ->
         {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
         for c in frame.columns
     ]
-    return _grid(
+    return data_grid(
         grid_id, f"params.data.{row_key}", height=height, columns=columns, rows=rows.to_dicts()
     )
 
