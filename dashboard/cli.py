@@ -95,6 +95,18 @@ def load(
     raise typer.Exit(run.exit_code)
 
 
+@app.command()
+def rebuild(store: StoreOpt = None) -> None:
+    """Rebuild the derived tables (rollups, flags, 体外循环) from the data already loaded, as
+    one atomic publish. `pulse serve` does this by itself after an upgrade changed them."""
+    from etl.load import rebuild as run_rebuild
+
+    with _progress() as bar:
+        bar.add_task("重建汇总表", total=None)
+        published = run_rebuild(store)
+    err.print(f"汇总表已重建: {published}")
+
+
 def _print_load_table(run) -> None:
     table = Table(title=f"导入结果 → {run.store}")
     for col in ("文件", "来源", "读取", "新增", "更新", "重复", "拒收", "拒收原因"):
@@ -147,6 +159,11 @@ def serve(
         except typer.Exit as done:
             if done.exit_code:
                 raise
+    from etl.load import marts_outdated
+
+    if marts_outdated(published):
+        err.print("汇总表由旧版本生成,正在重建 (pulse rebuild) …")
+        rebuild(store=str(published))
     from dashboard.server import serve as run_server
 
     host = host or settings.get("serve.host")

@@ -64,7 +64,8 @@ LOWER_IS_BETTER = {
 
 # ---------------------------------------------------------------------------------------
 # 乡镇 · 12345热线 · 好差评 pages (issue 5): their own figures, rating names, table headings.
-# Definitions: dashboard/queries/hotline__resolution.sql, hotline__repeat_tickets.sql.
+# Definitions: dashboard/queries/hotline__resolution.sql; repeat_calls() in
+# etl/sql/marts/02_rollups.sql.
 INDICATORS.update(
     {
         "hotline_resolution_rate": "12345解决率",
@@ -111,6 +112,7 @@ PAGE_FIELDS = {
     "topics": "诉求分类",
     "in_period": "本期来电",
     "is_repeat": "重复来电",
+    "previous_at": "同乡镇上次来电",
     "eval_id": "评价编号",
     "eval_channel": "评价渠道",
     "rated_at": "评价时间",

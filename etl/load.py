@@ -436,6 +436,45 @@ def _meta(con, key: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def marts_version() -> str:
+    """Fingerprint of the derived tables' SQL. A store whose tables were built by other SQL
+    (a store from before an upgrade) is rebuilt by `rebuild` before it is served."""
+    digest = hashlib.sha256()
+    for model in sorted(MARTS.glob("*.sql")):
+        digest.update(model.name.encode() + b"\0" + model.read_bytes())
+    # in letters, like every hash in the store: no run of digits an audit could mistake
+    return digest.hexdigest()[:16].translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+def marts_outdated(store: str | Path | None = None) -> bool:
+    """Whether the published store's derived tables were built by other SQL than this code's."""
+    target = publish.current_file(settings.store_path(store))
+    if target is None:
+        return False
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        found = con.execute("select value from store_meta where key = 'marts_version'").fetchall()
+    finally:
+        con.close()
+    return not found or found[0][0] != marts_version()
+
+
+def rebuild(store: str | Path | None = None) -> Path:
+    """Rebuild the derived tables (flags, rollups, indicators) from the facts already in the
+    store and publish them as a new generation, atomically, like a load. No file is read."""
+    published = settings.store_path(store)
+    if publish.current_file(published) is None:
+        raise FileNotFoundError(f"store {published} has no data loaded yet")
+    with publish.exclusive_lock(published), publish.next_generation(published) as work:
+        con = open_for_writing(work)
+        try:
+            _refresh_derived(con, WorkCalendar.load())
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    return published
+
+
 def _set_meta(con, key: str, value: str | None) -> None:
     con.execute("delete from store_meta where key = ?", [key])
     con.execute("insert into store_meta values (?, ?)", [key, value])
@@ -458,3 +497,4 @@ def _refresh_derived(con, calendar: WorkCalendar) -> None:
     _ensure_calendar(con, calendar, whole_store=True)
     for model in sorted(MARTS.glob("*.sql")):
         con.execute(model.read_text(encoding="utf-8"))
+    _set_meta(con, "marts_version", marts_version())

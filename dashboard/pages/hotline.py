@@ -4,7 +4,7 @@ tickets: the KPIs and the town table in 明细, the bars and 解决率 in the �
 them. Callers are shown only by a short code of their hashed number, never a phone number.
 
 Definitions of the page's own figures: 解决率 in dashboard/queries/hotline__resolution.sql,
-重复来电 in dashboard/queries/hotline__repeat_tickets.sql."""
+重复来电 by repeat_calls() in etl/sql/marts/02_rollups.sql."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ dash.register_page(
 )
 
 REPEAT_WINDOW_DAYS = 30  # 重复来电: another call by the same caller within this many days
+SHOWN_CALLERS = 500  # the callers table lists the most repeated; the KPI counts them all
 ID_WIDTHS = {"case_id": 230, "ticket_id": 180, "eval_id": 180}  # long numbers, shown whole
 PANEL_ROWS = 200  # tickets listed in the panel; its count covers them all
 LIST_ROWS = 500
@@ -134,6 +135,7 @@ def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
         **Params(period.start, period.end, as_of).sql_params(),
         "depts": list(f.depts),
         "window_days": REPEAT_WINDOW_DAYS,
+        "caller": "",
         **extra,
     }
 
@@ -149,9 +151,19 @@ def county_resolution(frame: pl.DataFrame) -> float | None:
     return frame["resolved_tickets"].sum() / known if known else None
 
 
-def repeat_tickets(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
-    """The tickets of the period's repeat callers (hotline__repeat_tickets.sql)."""
-    return store.query("hotline__repeat_tickets", scope=f.scope(), **query_params(f, period, as_of))
+def repeat_count(store: Store, f: Filters, period: Period, as_of: datetime) -> dict:
+    """重复来电人数 and 重复来电 of the period (hotline__repeat_count.sql)."""
+    frame = store.query("hotline__repeat_count", scope=f.scope(), **query_params(f, period, as_of))
+    return frame.row(0, named=True)
+
+
+def repeat_tickets(
+    store: Store, f: Filters, period: Period, as_of: datetime, caller: str = ""
+) -> pl.DataFrame:
+    """The tickets of the period's repeat callers, or of the one whose hash starts with
+    `caller` (hotline__repeat_tickets.sql)."""
+    params = query_params(f, period, as_of, caller=caller)
+    return store.query("hotline__repeat_tickets", scope=f.scope(), **params)
 
 
 def repeat_callers(tickets: pl.DataFrame) -> pl.DataFrame:
@@ -187,10 +199,13 @@ def repeat_callers(tickets: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+CALLER_LABEL = "来电人 "
+
+
 def caller_code(hashed: pl.Expr) -> pl.Expr:
     """A short, stable code for a caller: the first 8 letters of the keyed hash (the hash is
     written in letters, so it never looks like a phone number)."""
-    return pl.lit("来电人 ") + hashed.str.slice(0, 8)
+    return pl.lit(CALLER_LABEL) + hashed.str.slice(0, 8)
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -214,7 +229,7 @@ def show_kpis(query):
             flags=False,
         ).row(0, named=True)
         row["hotline_resolution_rate"] = county_resolution(resolution(store, f, p, as_of))
-        row["hotline_repeat_callers"] = repeat_callers(repeat_tickets(store, f, p, as_of)).height
+        row.update(repeat_count(store, f, p, as_of))
         values.append(row)
     now, before = values
     cards = []
@@ -533,13 +548,16 @@ def show_repeat_callers(query):
     f, store, as_of, period = _context(query)
     callers = repeat_callers(repeat_tickets(store, f, period, as_of))
     calls = int(callers["repeat_calls"].sum()) if callers.height else 0
+    listed = f"按重复次数列出前 {SHOWN_CALLERS:,} 人。" if callers.height > SHOWN_CALLERS else ""
     head = section_header(
         "重复来电",
-        f"同一来电人(号码加密后比对){REPEAT_WINDOW_DAYS} 天内再次来电:"
-        f"本期 {callers.height:,} 人、重复来电 {calls:,} 次。点击一行查看其工单。",
+        f"同一来电人(号码加密后比对){REPEAT_WINDOW_DAYS} 天内就同一乡镇再次来电:"
+        f"本期 {callers.height:,} 人、重复来电 {calls:,} 次。{listed}点击一行查看其工单。",
     )
-    shown = callers.drop("caller_hash").with_columns(
-        pl.col("first_at", "last_at").dt.strftime("%Y-%m-%d %H:%M")
+    shown = (
+        callers.head(SHOWN_CALLERS)
+        .drop("caller_hash")
+        .with_columns(pl.col("first_at", "last_at").dt.strftime("%Y-%m-%d %H:%M"))
     )
     columns = [
         {"field": c, "headerName": labels.PAGE_FIELDS[c], "minWidth": 100} for c in shown.columns
@@ -558,13 +576,12 @@ def show_caller_tickets(cell, query):
     if query is None or dash.ctx.triggered_id != Ids.CALLERS or not (cell or {}).get("rowId"):
         return html.Div("点击左侧一位来电人,在此列出其工单。", className="hint")
     f, store, as_of, period = _context(query)
-    tickets = repeat_tickets(store, f, period, as_of).with_columns(
-        caller_code(pl.col("caller_hash")).alias("caller")
-    )
-    mine = tickets.filter(pl.col("caller") == cell["rowId"])
+    hashed = cell["rowId"].removeprefix(CALLER_LABEL)
+    mine = repeat_tickets(store, f, period, as_of, caller=hashed)
     shown = mine.select(
         "ticket_id",
         "received_at",
+        "previous_at",
         "town_name",
         "dept_name",
         "request_type",

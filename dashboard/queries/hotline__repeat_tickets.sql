@@ -1,58 +1,41 @@
--- 12345热线 · 重复来电: the tickets of repeat callers.
+-- 12345热线 · 重复来电: the tickets of repeat callers ($caller: one caller's, by the first
+-- letters of the hash; '' = every repeat caller's).
 -- grain: one row per ticket of a repeat caller received from $window_days days before
--- date_from up to date_to (the earlier calls that make a later one a repeat are listed too)
+-- date_from up to date_to, in the viewer's towns and the chosen departments (the earlier
+-- calls that make a later one a repeat are listed too)
 --
--- Definitions (callers are known only by caller_hash, the keyed hash of 来电号码; the number
--- itself is never stored):
---   repeat call (重复来电)   a ticket received in the period whose caller had another ticket
---                            received within the $window_days days (30) before it — the
---                            earlier ticket may fall before the period
---   repeat caller (重复来电人) a caller with at least one repeat call in the period
--- Tickets without a caller_hash are never repeats. Only the viewer's towns (and the chosen
--- departments) are looked at, so a caller's calls about other towns do not count.
-with tickets as (
-    select
-        ticket_id, caller_hash, town_code, dept_name, request_type,
-        coalesce(topic, '未分类') as topic, received_at, due_at, completed_at, status,
-        resolved, satisfaction
-    from hotline_tickets
-    where caller_hash is not null
-        and cast(received_at as date)
-            between cast($date_from as date) - cast($window_days as integer) and $date_to
-        and {scope}
+-- Repeat calls are defined once, by repeat_calls() in etl/sql/marts/02_rollups.sql (another
+-- ticket by the same caller about the same town within the window before it); is_repeat
+-- marks the tickets that are repeat calls in the period, previous_at is the caller's
+-- previous call about the same town.
+with repeats as (
+    select ticket_id, caller_hash, previous_at
+    from repeat_calls($date_from, $date_to, $window_days)
+    where {scope}
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
+        and starts_with(caller_hash, $caller)
 ),
 
-sequenced as (
-    select
-        *,
-        lag(received_at) over (
-            partition by caller_hash order by received_at, ticket_id
-        ) as previous_at
-    from tickets
-),
-
-flagged as (
-    select
-        * exclude (previous_at),
-        cast(received_at as date) >= $date_from as in_period,
-        coalesce(
-            cast(received_at as date) >= $date_from
-            and previous_at >= received_at - to_days(cast($window_days as integer)),
-            false
-        ) as is_repeat
-    from sequenced
-),
-
-repeat_callers as (
-    select distinct caller_hash from flagged where is_repeat
+callers as (
+    select distinct caller_hash from repeats
 ),
 
 final as (
-    select f.*, t.town_name
-    from flagged f
-    semi join repeat_callers r using (caller_hash)
-    left join towns t using (town_code)
+    select
+        t.ticket_id, t.caller_hash, town_code, w.town_name, t.dept_name, t.request_type,
+        coalesce(t.topic, '未分类') as topic, t.received_at, t.due_at, t.completed_at,
+        t.status, t.resolved, t.satisfaction,
+        cast(t.received_at as date) >= $date_from as in_period,
+        r.ticket_id is not null as is_repeat,
+        r.previous_at
+    from hotline_tickets t
+    semi join callers c on t.caller_hash = c.caller_hash
+    left join repeats r on t.ticket_id = r.ticket_id
+    left join towns w using (town_code)
+    where cast(t.received_at as date)
+            between cast($date_from as date) - cast($window_days as integer) and $date_to
+        and {scope}
+        and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], t.dept_name))
 )
 
 select * from final

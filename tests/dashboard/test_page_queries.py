@@ -48,7 +48,13 @@ def demo_store(tmp_path_factory):
 
 def _params(store: Store, start: date, end: date, **extra) -> dict:
     as_of = default_as_of(store)
-    return {**Params(start, end, as_of).sql_params(), "depts": [], "window_days": 30, **extra}
+    return {
+        **Params(start, end, as_of).sql_params(),
+        "depts": [],
+        "window_days": 30,
+        "caller": "",
+        **extra,
+    }
 
 
 def _county(store: Store, start: date, end: date, **kw) -> dict:
@@ -238,6 +244,9 @@ REPEAT_CALLS = [
     _call("G2", "13900000007", "2026-11-09 09:00:00"),
     _call("H1", "13900000008", "2026-10-10 09:00:00"),
     _call("H2", "13900000008", "2026-11-09 09:01:00"),
+    # I: twice, 5 days apart, but about two different towns → no repeat (repeats are per town)
+    _call("I1", "13900000009", "2026-11-11 09:00:00"),
+    _call("I2", "13900000009", "2026-11-16 09:00:00", **{"乡镇(街道)": "青石镇"}),
 ]
 
 
@@ -264,6 +273,20 @@ def test_repeat_callers_by_hand(pulse_env, reference_files, tmp_path):
     text = callers.drop("first_at", "last_at").write_csv() + tickets.write_csv()
     assert "13900000" not in text
     assert all(c.startswith("来电人 ") and len(c) == len("来电人 ") + 8 for c in callers["caller"])
+
+    # the KPI counts exactly the callers and repeat calls the table lists
+    count = store.query("hotline__repeat_count", **_params(store, start, end)).row(0, named=True)
+    assert count == {"hotline_repeat_callers": 4, "hotline_repeat_calls": 5}
+
+    # one caller's tickets, by the code shown in the table; the previous call is on the row
+    e_hash = tickets.filter(pl.col("ticket_id") == "E1")["caller_hash"][0]
+    mine = store.query("hotline__repeat_tickets", **_params(store, start, end, caller=e_hash[:8]))
+    assert mine["ticket_id"].to_list() == ["E1", "E2", "E3"]
+    assert mine["previous_at"].to_list() == [
+        None,
+        datetime(2026, 11, 10, 9),
+        datetime(2026, 11, 10, 10),
+    ]
 
 
 def test_repeat_callers_of_an_empty_period(pulse_env, reference_files, tmp_path):

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from etl import publish, settings
@@ -123,3 +124,29 @@ def test_load_killed_with_sigkill_leaves_previous_store_intact(
     _load(_cases_file(tmp_path / "more.csv", "M", 10))
     assert not list(published.parent.glob("*.tmp"))
     assert Store(published).sql("select count(*) as n from cases")["n"][0] == 110
+
+
+def test_rebuild_after_an_upgrade_publishes_new_derived_tables(
+    pulse_env, reference_files, tmp_path
+):
+    """A store built by older SQL (no marts_version, a derived table missing) is outdated;
+    `pulse rebuild` brings it back as a new generation with the facts untouched."""
+    from etl.load import marts_outdated
+
+    _load(*reference_files, _cases_file(tmp_path / "c.csv", "R", 30))
+    published = settings.store_path()
+    assert not marts_outdated()
+    first = publish.current_file(published)
+    con = duckdb.connect(str(first))  # what a store from before the upgrade looks like
+    con.execute("delete from store_meta where key = 'marts_version'")
+    con.execute("drop table hotline_previous_calls")
+    con.close()
+    assert marts_outdated()
+
+    done = _cli("rebuild").communicate(timeout=120)
+    assert publish.current_file(published) != first, done
+    assert not marts_outdated()
+    con = duckdb.connect(str(publish.current_file(published)), read_only=True)
+    assert con.execute("select count(*) from cases").fetchall() == [(30,)]
+    assert con.execute("select count(*) from hotline_previous_calls").fetchall() == [(0,)]
+    con.close()

@@ -42,3 +42,28 @@ group by all;
 -- grain: one row per ticket still open (no completed_at, not 已退单)
 create or replace table open_tickets as
 select * from hotline_tickets where completed_at is null and status <> '已退单';
+
+-- 12345热线 · 重复来电. A call is a repeat when the same caller (caller_hash, the keyed hash of
+-- 来电号码; the number itself is never stored) had another ticket about the same town within
+-- the window before it. Per town, so whether a ticket is a repeat never depends on towns a
+-- viewer may not see, and every scope reads the same rows. The window (30 days) is applied
+-- by repeat_calls() at query time, so changing it needs no reload.
+-- grain: one row per ticket whose caller had an earlier ticket about the same town
+create or replace table hotline_previous_calls as
+select ticket_id, caller_hash, town_code, dept_name, received_at,
+    cast(received_at as date) as day, previous_at
+from (
+    select ticket_id, caller_hash, town_code, dept_name, received_at,
+        lag(received_at) over (
+            partition by caller_hash, town_code order by received_at, ticket_id
+        ) as previous_at
+    from hotline_tickets
+    where caller_hash is not null
+)
+where previous_at is not null;
+
+-- grain: one row per repeat call received in [date_from, date_to]
+create or replace macro repeat_calls(date_from, date_to, window_days) as table
+select * from hotline_previous_calls
+where day between date_from and date_to
+    and previous_at >= received_at - to_days(cast(window_days as integer));
