@@ -30,9 +30,7 @@ _EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
 _TICKET = "ticket_flags($as_of)"
 # The same flags over the small subsets the loader keeps (open cases, bad reviews, open
 # tickets): lists of open or bad records never scan the fact tables.
-_OPEN_CASE = (
-    "case_flags($as_of, $online_channels, $horizon, src := 'open_cases', evaluated := false)"
-)
+_OPEN_CASE = "case_flags($as_of, $online_channels, $horizon, src := 'open_cases')"
 _BAD_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days, src := 'bad_reviews')"
 _OPEN_TICKET = "ticket_flags($as_of, src := 'open_tickets')"
 CASE_FIELDS = (

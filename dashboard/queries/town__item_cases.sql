@@ -3,7 +3,7 @@
 -- first, at most $limit rows; `total` is the number of such cases (the item's 办件量)
 with flags as (
     select *
-    from case_flags($as_of, $online_channels, $horizon, evaluated := false)
+    from case_flags($as_of, $online_channels, $horizon)
     where town_code = $town
         and item_code = $item_code
         and day between $date_from and $date_to

@@ -6,7 +6,7 @@
 -- formed exactly as in metrics.sql. The evaluation lookup is skipped (not shown here).
 with flags as (
     select *
-    from case_flags($as_of, $online_channels, $horizon, evaluated := false)
+    from case_flags($as_of, $online_channels, $horizon)
     where town_code = $town
         and day between $date_from and $date_to
         and {scope}

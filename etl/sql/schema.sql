@@ -36,7 +36,8 @@ create table if not exists cases (
     deadline_at      timestamp not null, -- end (23:59:59) of the deadline day, working-day calendar
     row_hash         varchar not null, -- content hash: tells an update from a duplicate
     load_id          integer not null, -- loads.load_id of the file that wrote this version
-    source_row       integer not null  -- row number in that file
+    source_row       integer not null, -- row number in that file
+    evaluated        boolean not null default false -- named by a loaded evaluation (marts)
 );
 
 -- one row per ticket id (the newest version loaded)
@@ -125,3 +126,6 @@ create table if not exists store_meta (
     key   varchar not null,
     value varchar
 );
+
+-- Columns added after the first release: a store written by an older version gains them here.
+alter table cases add column if not exists evaluated boolean default false;

@@ -180,6 +180,30 @@ def test_evaluation_indicators(pulse_env, reference_files, tmp_path):
     assert row["rectify_overdue"] == 1  # V4 past its deadline on 11-18
 
 
+def test_evaluated_follows_later_loads(pulse_env, reference_files, tmp_path):
+    """评价率's numerator is kept on the case at every load: an evaluation loaded after its
+    case counts, and an evaluation corrected to name another case moves the count."""
+    cases = write_csv(tmp_path / "c.csv", CASE_HEADER, [case_row("L1"), case_row("L2")])
+    assert load([*reference_files, cases]).exit_code == 0
+    period = (date(2026, 11, 1), date(2026, 11, 30))
+    as_of = datetime(2026, 11, 18, 8, 0)
+
+    def counted() -> list[str]:
+        rows = rows_behind(Store(), "evaluation_rate", *period, as_of=as_of)
+        return sorted(rows.filter(rows["counted"])["case_id"])
+
+    assert counted() == []
+    first = write_csv(tmp_path / "e1.csv", EVAL_HEADER, [eval_row("W1", 办件编号="L1")])
+    assert load([first]).exit_code == 0
+    assert counted() == ["L1"]
+    assert _town(metrics(Store(), *period, as_of=as_of))["evaluation_rate"] == pytest.approx(0.5)
+
+    fixed = write_csv(tmp_path / "e2.csv", EVAL_HEADER, [eval_row("W1", 办件编号="L2")])
+    assert load([fixed]).exit_code == 0
+    assert counted() == ["L2"]
+    assert _town(metrics(Store(), *period, as_of=as_of))["evaluation_rate"] == pytest.approx(0.5)
+
+
 def test_hotline_indicators(pulse_env, reference_files, tmp_path):
     store = _load(
         tmp_path,

@@ -23,7 +23,7 @@ with parts as (
         case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
         count(*) filter (where is_overdue_open) as overdue_open,
         count(*) filter (where is_warning_open) as warning_open
-    from case_flags(as_of, online_channels, horizon, src := 'open_cases', evaluated := false)
+    from case_flags(as_of, online_channels, horizon, src := 'open_cases')
     where day between date_from and date_to
     group by all
     union all by name
