@@ -261,7 +261,7 @@ def evidence(
     lim = f"limit {int(limit)}"
     if signal == "late_entry":
         sql = (
-            f"select {_CASE_COLUMNS}, entry_lag from outside_case_flags() "
+            f"select {_CASE_COLUMNS}, entry_lag from outside_case_examples "
             f"where {where} and entry_lag > $late_workdays "
             f"order by entry_lag desc, accepted_at, case_id {lim}"
         )
@@ -272,22 +272,22 @@ def evidence(
         values["burst_threshold"] = row["burst_threshold"][0] if row.height else None
         sql = (
             f"select {_CASE_COLUMNS}, entry_lag, burst, recorded_period_end "
-            f"from outside_case_flags() "
+            f"from outside_case_examples "
             f"where {where} and entry_lag >= greatest($batch_min_lag, 1) "
             f"and burst >= $burst_threshold "
             f"order by burst desc, recorded_at, case_id {lim}"
         )
     elif signal == "instant_closure":
         sql = (
-            f"select {_CASE_COLUMNS}, completed_at, close_minutes from outside_case_flags() "
+            f"select {_CASE_COLUMNS}, completed_at, close_minutes from outside_case_examples "
             f"where {where} and is_done and promised_days >= greatest($instant_min_promised, 1) "
             f"and close_minutes < least($instant_minutes, 120) "
             f"order by promised_days desc, close_minutes, accepted_at, case_id {lim}"
         )
     elif signal == "missing_case_refs":
         sql = (
-            f"select eval_id, case_id, eval_channel, rated_at, rating from outside_eval_flags() "
-            f"where {where} and names_missing_case "
+            f"select eval_id, case_id, eval_channel, rated_at, rating from outside_missing_refs "
+            f"where {where} "
             f"and day >= (select min(day) from agg_outside_cases) + $missing_grace_days "
             f"order by rated_at, eval_id {lim}"
         )

@@ -144,11 +144,14 @@ def rows_behind(
     limit: int | None = None,
     offset: int = 0,
     depts: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
 ) -> pl.DataFrame:
     """The records an indicator counts for a town (and department) and period.
 
     For a rate, the rows are its denominator and the column `counted` says which of them
-    are in the numerator. Personal data appears only as stored (masked or hashed).
+    are in the numerator. Personal data appears only as stored (masked or hashed). Rows come
+    in time order, or by `sort` = (field, descending) when the field is one of the trace's;
+    the record id breaks ties, so pages of a long list never overlap.
     """
     trace, where, params = _selection(
         store, indicator, date_from, date_to, town, dept, as_of, scope, depts
@@ -156,11 +159,22 @@ def rows_behind(
     counted = f", {trace.numerator} as counted" if trace.numerator else ""
     sql = (
         f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
-        f"where {where} order by {trace.fields[5]}, {trace.id_column}"
+        f"where {where} order by {_order(trace, sort)}"
     )
     if limit is not None:
         sql += f" limit {int(limit)} offset {int(offset)}"
     return store.sql(sql, params)
+
+
+def _order(trace: Trace, sort: tuple[str, bool] | None) -> str:
+    default = f"{trace.fields[5]}, {trace.id_column}"
+    if sort is None or sort[0] not in (*trace.fields, "counted"):
+        return default
+    field, descending = sort
+    if field == "counted" and not trace.numerator:
+        return default
+    direction = "desc nulls last" if descending else "asc nulls last"
+    return f"{field} {direction}, {trace.id_column}"
 
 
 def count_behind(

@@ -242,6 +242,22 @@ def test_traceability_rows_count_exactly_the_figure(pulse_env, reference_files, 
     assert rate["counted"].sum() / rate.height == pytest.approx(row["online_rate"])
     assert set(TRACES) >= set(INDICATORS) - {"outside_system_depts"}
 
+    # pages of a sorted list (明细's grid) cover every row once, in the asked order
+    nov = (date(2026, 11, 1), date(2026, 11, 30))
+    pages = [
+        rows_behind(store, "online_rate", *nov, town=CITY, limit=5, offset=o, sort=("counted", 1))
+        for o in (0, 5, 10)
+    ]
+    ids = [i for p in pages for i in p["case_id"]]
+    assert sorted(ids) == sorted(rate["case_id"]) and len(set(ids)) == 12
+    assert [c for p in pages for c in p["counted"]] == [True] * 4 + [False] * 8
+    # a field the trace does not have falls back to time order, never into the SQL
+    odd = rows_behind(store, "cases", *nov, town=CITY, sort=("1; drop table cases", True))
+    assert (
+        odd["case_id"].to_list()
+        == rows_behind(store, "cases", *nov, town=CITY)["case_id"].to_list()
+    )
+
 
 def test_cli_metrics_csv_shape(pulse_env, reference_files, tmp_path):
     _load(tmp_path, reference_files, cases=[case_row("C1"), case_row("C2", 申报方式="网上办理")])

@@ -71,18 +71,41 @@ select v.eval_id, v.case_id, v.town_code, v.dept_name, v.eval_channel, v.rated_a
         and not exists (select 1 from cases c where c.case_id = v.case_id) as names_missing_case
 from query_table(src) v;
 
+-- The flags once per load, for the rollups and the example rows below.
+create or replace temp table outside_case_flags_now as
+select * from outside_case_flags();
+
+create or replace temp table outside_eval_flags_now as
+select * from outside_eval_flags();
+
 -- grain: town × department × acceptance day × the per-case columns the signals read
 create or replace table agg_outside_cases as
 select town_code, dept_name, day, entry_lag, burst, recorded_period_end, promised_days, is_done,
     close_minutes, count(*) as n
-from outside_case_flags()
+from outside_case_flags_now
 group by all;
 
 -- grain: town × department × rating day × reference kind
 create or replace table agg_outside_evals as
 select town_code, dept_name, day, names_case, names_missing_case, count(*) as n
-from outside_eval_flags()
+from outside_eval_flags_now
 group by all;
+
+-- The records example rows are drawn from (dashboard/outside_system.evidence), kept small at
+-- load as open_cases is, so that evidence never recomputes the flags over every case (the
+-- 5-minute burst window, the anti-join of every evaluation against every case id).
+-- grain: one row per case recorded 1 or more working days late, or closed within 120 minutes
+create or replace table outside_case_examples as
+select * from outside_case_flags_now
+where entry_lag >= 1 or close_minutes is not null;
+
+-- grain: one row per evaluation naming a 办件编号 no loaded case has
+create or replace table outside_missing_refs as
+select * from outside_eval_flags_now
+where names_missing_case;
+
+drop table outside_case_flags_now;
+drop table outside_eval_flags_now;
 
 -- The same columns straight from the facts (one row per record, n = 1): the reference the
 -- rollups are tested against.
