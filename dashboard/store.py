@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,65 @@ class Scope:
 COUNTY = Scope()
 
 
+class ResultCache:
+    """Answers of read-only queries, least recently used first out, within a byte budget.
+
+    A published generation never changes (a load publishes a new file), and no query reads
+    the clock, so an answer keyed by (generation, SQL, parameters) stays right for as long as
+    that generation is served; the next load changes every key. Ten officials opening the
+    same month's overview then cost one query, not ten (2 cores serve a whole county)."""
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int):
+        self.max_bytes, self.max_entry_bytes = max_bytes, max_entry_bytes
+        self._entries: OrderedDict[tuple, tuple[pl.DataFrame, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> pl.DataFrame | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: tuple, frame: pl.DataFrame) -> None:
+        size = int(frame.estimated_size())
+        if size > self.max_entry_bytes:  # a long list of rows: cheaper to ask again
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (frame, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 class Store:
     """Read-only access to the published store, reopened when a new generation appears."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, cache_mb: float | None = None):
         self.published = settings.store_path(path)
         self._lock = threading.Lock()
         self._generation: Path | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+        budget = float(settings.get("serve.cache_mb") if cache_mb is None else cache_mb)
+        self.cache = ResultCache(int(budget * 2**20), int(budget * 2**20 / 16))
 
     def _connection(self) -> tuple[Path, duckdb.DuckDBPyConnection]:
         target = publish.current_file(self.published)
@@ -79,6 +130,9 @@ class Store:
         local = self._local
         if getattr(local, "generation", None) != generation:
             local.generation, local.cursor = generation, con.cursor()
+            # the file's identity too: a store deleted and loaded again reuses the names
+            stat = generation.stat()
+            local.token = (str(generation), stat.st_ino, stat.st_mtime_ns)
         return local.cursor
 
     @property
@@ -86,12 +140,21 @@ class Store:
         return publish.current_file(self.published)
 
     def sql(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """The answer of one read-only query, from the cache when this generation has
+        answered it before."""
         if isinstance(params, dict):
             # DuckDB refuses parameters a statement does not use; callers pass a common set
             used = set(_PARAM.findall(sql))
             params = {k: v for k, v in params.items() if k in used}
         cur = self.cursor()
-        return cur.sql(sql, params=params or None).pl()
+        key = (self._local.token, sql, _frozen(params))
+        found = self.cache.get(key) if self.cache.max_bytes else None
+        if found is not None:
+            return found
+        frame = cur.sql(sql, params=params or None).pl()
+        if self.cache.max_bytes:
+            self.cache.put(key, frame)
+        return frame
 
     def query(self, name: str, scope: Scope = COUNTY, **params: Any) -> pl.DataFrame:
         """Run dashboard/queries/<name>.sql with named parameters; `{scope}` in the file is

@@ -176,6 +176,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Server worker processes (each opens the store read-only).",
         "PULSE_WORKERS",
     ),
+    Setting(
+        "serve.cache_mb",
+        128,
+        "Memory (MB) each worker keeps for answers of the current data generation; 0 = none.",
+        "PULSE_CACHE_MB",
+    ),
     Setting("county.name", "示范县", "County name shown on pages and reports."),
     Setting("export.max_rows", 1_000_000, "Most rows one 办件查询 export may hold."),
     Setting(
