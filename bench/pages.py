@@ -219,7 +219,7 @@ def baseline(runs: int) -> tuple[float, float, int]:
     """The raw DuckDB town count over the fact table: p50, p95 ms and the rows counted."""
     from dashboard.store import Store
 
-    store = Store()
+    store = Store(cache_mb=0)
     sql = "select town_code, count(*) as n from cases group by town_code"
     store.sql(sql)
     times = []

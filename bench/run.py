@@ -36,11 +36,13 @@ def part(title: str, cmd: list[str], env: dict | None = None) -> str:
     return f"## {title}\n\n{body}\n"
 
 
-def serve(data: Path) -> tuple[subprocess.Popen, str]:
+def serve(data: Path, cache_mb: str | None = None) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PULSE_DATA_DIR": str(data)}
+    if cache_mb is not None:
+        env["PULSE_CACHE_MB"] = cache_mb
     proc = subprocess.Popen(
         [PY, "-m", "dashboard.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -103,18 +105,29 @@ def main() -> None:
         keep("etl", part("ETL", [PY, "bench/etl_load.py", "--scale", s, "--runs", str(args.runs)]))
     if "indicators" in wanted:
         keep("indicators", part("Indicators", [PY, "bench/indicators.py", "--scale", s]))
+    if "pages" in wanted:
+        # first with the answer cache off: every callback computes its figures (the bound
+        # a new period or a fresh load costs); then as served, cache on (below)
+        server, url = serve(data, cache_mb="0")
+        try:
+            computed = part(
+                "Pages, every answer computed (answer cache off)",
+                [PY, "bench/pages.py", "--url", url],
+                env=env,
+            )
+        finally:
+            server.terminate()
+            server.wait(30)
     if wanted & {"pages", "overview", "memory"}:
         server, url = serve(data)
         try:
             if "pages" in wanted:
-                keep(
-                    "pages",
-                    part(
-                        "Pages (Dash callbacks over HTTP)",
-                        [PY, "bench/pages.py", "--url", url],
-                        env=env,
-                    ),
+                served = part(
+                    "Pages as served (answer cache on, serve.cache_mb)",
+                    [PY, "bench/pages.py", "--url", url],
+                    env=env,
                 )
+                keep("pages", computed + "\n" + served)
             if "overview" in wanted:
                 keep(
                     "overview",

@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--week", help="ISO week (default: the last complete week)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    # every run computes the report's figures (the answer cache would serve repeats)
+    os.environ["PULSE_CACHE_MB"] = "0"
 
     from dashboard.metrics import default_as_of
     from dashboard.snapshot.content import Request, default_week, gather
