@@ -23,7 +23,10 @@ ASSETS = ROOT / "assets"
 
 class Ids:
     URL = "url"
-    FILTERS = "filters"  # dcc.Store: the normalised query string every page reads
+    # dcc.Store: the normalised query string the shell reads. Pages read URL.search itself:
+    # it is already the new one when a followed link mounts their components, so they never
+    # render once with the page-before's filters.
+    FILTERS = "filters"
     NAV = "shell-nav"
     FILTER_BAR = "shell-filter-bar"
     PERIOD = "filter-period"

@@ -157,7 +157,7 @@ def choose_channel(channel, search):
 @callback(
     Output(Ids.CHANNEL, "value"),
     Output(Ids.SHOWN, "data"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
     State(Ids.CHANNEL, "value"),
     State(Ids.SHOWN, "data"),
 )

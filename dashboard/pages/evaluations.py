@@ -175,7 +175,7 @@ def towns_of(store: Store, f: Filters) -> pl.DataFrame:
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
 def show_kpis(query):
     if query is None:
         return no_update
@@ -195,7 +195,7 @@ def show_kpis(query):
 @callback(
     Output(Ids.RATINGS, "figure"),
     Output(Ids.CHANNELS, "figure"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_ratings(query):
     if query is None:
@@ -270,7 +270,7 @@ def channel_bars(frame: pl.DataFrame) -> go.Figure:
     Output(Ids.PANEL, "children"),
     Input(Ids.RATINGS, "clickData"),
     Input(Ids.CHANNELS, "clickData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_panel(rating_click, channel_click, query):
     """The evaluations behind a clicked bar (a rating, or a channel's rating level)."""
@@ -323,7 +323,7 @@ def show_panel(rating_click, channel_click, query):
     Output(Ids.BAD_HEAD, "children"),
     Output(Ids.STATE, "options"),
     Output(Ids.STATES, "children"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_rectify_states(query):
     if query is None:
@@ -369,7 +369,7 @@ def rectify_bar(states: pl.DataFrame, total: int) -> dbc.Progress | None:
     Output(Ids.BAD, "columnDefs"),
     Output(Ids.BAD, "rowData"),
     Output(Ids.BAD, "style"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
     Input(Ids.STATE, "value"),
 )
 def show_bad_reviews(query, state):
@@ -420,7 +420,7 @@ def _rows(store: Store, f: Filters, period: Period, as_of: datetime, indicator: 
     Output(Ids.OVERDUE, "columnDefs"),
     Output(Ids.OVERDUE, "rowData"),
     Output(Ids.OVERDUE, "style"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_rectify_overdue(query):
     """Bad reviews past their rectification deadline, the longest overdue first."""
@@ -461,7 +461,7 @@ def rectify_lateness(rows: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     Output(Ids.TOWNS, "rowData"),
     Output(Ids.DEPTS, "columnDefs"),
     Output(Ids.DEPTS, "rowData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_tables(query):
     if query is None:
@@ -537,7 +537,7 @@ def _cells(row: dict) -> dict:
     Output(Ids.DRILL, "href"),
     Input(Ids.TOWNS, "cellClicked"),
     Input(Ids.DEPTS, "cellClicked"),
-    State(Shell.FILTERS, "data"),
+    State(Shell.URL, "search"),
     prevent_initial_call=True,
 )
 def drill(town_cell, dept_cell, query):

@@ -211,7 +211,7 @@ def caller_code(hashed: pl.Expr) -> pl.Expr:
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
 def show_kpis(query):
     if query is None:
         return no_update
@@ -260,7 +260,7 @@ def show_kpis(query):
 @callback(
     Output(Ids.BY_TYPE, "figure"),
     Output(Ids.BY_TOPIC, "figure"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_volume(query):
     if query is None:
@@ -327,7 +327,7 @@ def select_tickets(type_click, topic_click, _kpi_clicks, cell):
 @callback(
     Output(Ids.PANEL, "children"),
     Input(Ids.SELECTION, "data"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_panel(selection, query):
     if query is None:
@@ -414,7 +414,7 @@ def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px")
 @callback(
     Output(Ids.TOWNS, "columnDefs"),
     Output(Ids.TOWNS, "rowData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_towns(query):
     if query is None:
@@ -464,7 +464,7 @@ def show_towns(query):
 @callback(
     Output(Ids.DRILL, "href"),
     Input(Ids.TOWNS, "cellClicked"),
-    State(Shell.FILTERS, "data"),
+    State(Shell.URL, "search"),
     prevent_initial_call=True,
 )
 def drill_from_towns(cell, query):
@@ -486,7 +486,7 @@ def drill_from_towns(cell, query):
     Output(Ids.OVERDUE, "columnDefs"),
     Output(Ids.OVERDUE, "rowData"),
     Output(Ids.OVERDUE, "style"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_overdue(query):
     if query is None:
@@ -540,7 +540,7 @@ def show_overdue(query):
     Output(Ids.CALLERS, "columnDefs"),
     Output(Ids.CALLERS, "rowData"),
     Output(Ids.CALLERS, "style"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_repeat_callers(query):
     if query is None:
@@ -569,7 +569,7 @@ def show_repeat_callers(query):
 @callback(
     Output(Ids.CALLER_TICKETS, "children"),
     Input(Ids.CALLERS, "cellClicked"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_caller_tickets(cell, query):
     """One repeat caller's tickets (the earlier calls within the window included)."""

@@ -104,7 +104,7 @@ def layout(**_query) -> html.Div:
     )
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
 def show_kpis(query):
     if query is None:
         return no_update
@@ -139,7 +139,7 @@ def show_kpis(query):
 @callback(
     Output(Ids.RANKING, "columnDefs"),
     Output(Ids.RANKING, "rowData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
     Input(Ids.RANK_BY, "value"),
 )
 def show_ranking(query, rank_by):
@@ -212,7 +212,7 @@ def show_ranking(query, rank_by):
 @callback(
     Output(Ids.DRILL, "href"),
     Input(Ids.RANKING, "cellClicked"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
     prevent_initial_call=True,
 )
 def drill_from_ranking(cell, query):
@@ -231,7 +231,7 @@ def drill_from_ranking(cell, query):
 @callback(
     Output(Ids.TREND_MONTH, "figure"),
     Output(Ids.TREND_WEEK, "figure"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_trends(query):
     if query is None:

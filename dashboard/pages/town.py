@@ -200,7 +200,7 @@ def choose_town(code, search):
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.FILTERS, "data"))
+@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
 def show_kpis(query):
     if query is None:
         return no_update
@@ -227,7 +227,7 @@ def show_kpis(query):
 @callback(
     Output(Ids.DEPTS, "columnDefs"),
     Output(Ids.DEPTS, "rowData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_departments(query):
     if query is None:
@@ -335,7 +335,7 @@ def indicator_cells(row: dict, indicators) -> dict:
     Input(Ids.DEPTS, "cellClicked"),
     Input(Ids.TREND_MONTH, "clickData"),
     Input(Ids.TREND_WEEK, "clickData"),
-    State(Shell.FILTERS, "data"),
+    State(Shell.URL, "search"),
     prevent_initial_call=True,
 )
 def drill(cell, month_click, week_click, query):
@@ -384,7 +384,7 @@ def _next_month(day: date) -> date:
 @callback(
     Output(Ids.ITEMS, "columnDefs"),
     Output(Ids.ITEMS, "rowData"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_items(query):
     if query is None:
@@ -416,7 +416,7 @@ def show_items(query):
 @callback(
     Output(Ids.ITEM_CASES, "children"),
     Input(Ids.ITEMS, "cellClicked"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_item_cases(cell, query):
     """The cases behind an item's row (its 办件量), newest first."""
@@ -483,7 +483,7 @@ def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height: str) ->
 @callback(
     Output(Ids.TREND_MONTH, "figure"),
     Output(Ids.TREND_WEEK, "figure"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_trends(query):
     if query is None:
@@ -522,7 +522,7 @@ def show_trends(query):
     Output(Ids.WARNING, "columnDefs"),
     Output(Ids.WARNING, "rowData"),
     Output(Ids.WARNING, "style"),
-    Input(Shell.FILTERS, "data"),
+    Input(Shell.URL, "search"),
 )
 def show_late_cases(query):
     if query is None:

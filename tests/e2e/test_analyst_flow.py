@@ -170,9 +170,21 @@ def test_a_towns_figure_drills_down_to_exactly_its_rows(server, page):
     settle(page)
     figure = number(page.inner_text(cell))
     assert figure > 0
+    # every count 明细 ever shows, to prove it never answers first for the page before
+    page.evaluate(
+        """() => { window.__counts = [];
+            new MutationObserver(() => {
+                const c = document.querySelector('#rows-count');
+                const t = c && c.innerText.trim();
+                if (t && window.__counts.at(-1) !== t) window.__counts.push(t);
+            }).observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+    )
     page.click(cell)
     page.wait_for_url(re.compile(r"/rows\?"))
     page.wait_for_selector("#rows-count:has-text('共')")
+    settle(page)
+    shown = page.evaluate("window.__counts")
+    assert len(shown) == 1 and number(shown[0].split("共", 1)[1]) == figure, shown
     assert query(page) == {
         "period": ["last_month"],
         "indicator": ["cases"],
