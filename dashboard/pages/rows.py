@@ -20,6 +20,15 @@ dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政�
 
 PAGE_SIZE = 100  # rows per block the grid asks for; the count above covers every row
 MAX_BLOCK = 1000  # the most rows one request may ask for
+# the grid gets its rows after it is drawn, so widths are set rather than measured
+WIDTHS = {
+    "counted": 100,
+    "case_id": 225,
+    "eval_id": 200,
+    "ticket_id": 190,
+    "town_code": 135,
+    "item_name": 240,
+}
 
 FIELD_LABELS = {
     "case_id": "办件编号",
@@ -58,7 +67,11 @@ class Ids:
 
 def layout(indicator: str = "cases", **_query) -> html.Div:
     trace = TRACES.get(indicator)
-    fields = [*trace.fields, *(["counted"] if trace.numerator else [])] if trace else []
+    # the record id and, for a rate, whether the row is in the numerator stay in sight
+    fields = []
+    if trace is not None:
+        counted = ["counted"] if trace.numerator else []
+        fields = [trace.fields[0], *counted, *trace.fields[1:]]
     return html.Div(
         [
             html.H3(id=Ids.TITLE, className="mb-1"),
@@ -68,7 +81,14 @@ def layout(indicator: str = "cases", **_query) -> html.Div:
                 # server-side blocks: a county-year selection has millions of rows
                 rowModelType="infinite",
                 columnDefs=[
-                    {"field": c, "colId": c, "headerName": FIELD_LABELS.get(c, c)} for c in fields
+                    {
+                        "field": c,
+                        "colId": c,
+                        "headerName": FIELD_LABELS.get(c, c),
+                        "width": WIDTHS.get(c, 195 if c.endswith("_at") else 120),
+                        **({"pinned": "left"} if c in (fields[0], "counted") else {}),
+                    }
+                    for c in fields
                 ],
                 defaultColDef={
                     "sortable": True,
@@ -86,7 +106,6 @@ def layout(indicator: str = "cases", **_query) -> html.Div:
                     "localeText": labels.GRID_LOCALE,
                     "animateRows": False,
                 },
-                columnSize="autoSize",
                 style={"height": "70vh"},
                 className="ag-theme-alpine",
             ),
@@ -166,6 +185,14 @@ def load_rows(request_, search):
         **selection,
     )
     shown = rows.with_columns(
-        [pl.col(c).cast(pl.String) for c, t in rows.schema.items() if t.is_temporal()]
+        [
+            pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S" if t == pl.Datetime else "%Y-%m-%d")
+            for c, t in rows.schema.items()
+            if t.is_temporal()
+        ]
     )
+    if "counted" in shown.columns:
+        shown = shown.with_columns(
+            pl.when(pl.col("counted")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("counted")
+        )
     return {"rowData": shown.to_dicts(), "rowCount": total}
