@@ -7,7 +7,9 @@
 -- the loader, the pages, the CLI and the PDF all call the same text.
 
 -- grain: one row per case id named by at least one loaded evaluation (评价率's numerator).
-create or replace table evaluated_cases as
+-- Needed only here, at load: a temporary table (stores before cases.evaluated kept it).
+drop table if exists main.evaluated_cases;
+create or replace temp table evaluated_cases as
 select distinct case_id from evaluations where case_id is not null;
 
 -- cases.evaluated mirrors evaluated_cases, refreshed here at every load, so that case_flags
@@ -18,6 +20,7 @@ update cases set evaluated = true
 where not evaluated and case_id in (select case_id from evaluated_cases);
 update cases set evaluated = false
 where evaluated and case_id not in (select case_id from evaluated_cases);
+drop table evaluated_cases;
 
 -- grain: one row per case
 create or replace macro case_flags(as_of, online_channels, horizon, src := 'cases') as table
