@@ -51,6 +51,19 @@ SETTINGS: tuple[Setting, ...] = (
         "PULSE_HOLIDAYS",
     ),
     Setting(
+        "paths.app_db",
+        "",
+        "App database (SQLite, WAL): users, sessions, the audit log and the management "
+        "records. Empty: app.sqlite3 beside the store file.",
+        "PULSE_APP_DB",
+    ),
+    Setting(
+        "paths.log_dir",
+        "",
+        "Folder for the access and error logs (rotated). Empty: <data_dir>/logs.",
+        "PULSE_LOG_DIR",
+    ),
+    Setting(
         "indicators.online_channels",
         ["网上办理", "掌上办理"],
         "申报方式 values counted as online for 网办率.",
@@ -314,6 +327,16 @@ def store_path(override: str | os.PathLike | None = None) -> Path:
 
 def secret_path() -> Path:
     return Path(get("paths.secret") or (data_dir() / "secret.key"))
+
+
+def app_db_path(store: str | os.PathLike | None = None) -> Path:
+    """The app database: `paths.app_db`, else app.sqlite3 beside the store file."""
+    configured = get("paths.app_db")
+    return Path(configured) if configured else store_path(store).parent / "app.sqlite3"
+
+
+def log_dir() -> Path:
+    return Path(get("paths.log_dir") or (data_dir() / "logs"))
 
 
 def holidays_path() -> Path:
