@@ -11,6 +11,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import periods
+from dashboard.admin_routes import register_routes as register_admin_routes
+from dashboard.auth import access, gate, policy
+from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
 from dashboard.filters import Filters
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
@@ -36,6 +39,7 @@ class Ids:
     AS_OF = "shell-as-of"
     PERIOD_TEXT = "shell-period-text"
     NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "index": path}
+    ACCOUNT = "shell-account"
 
 
 # Pages that fill the screen on their own (wall, print) hide the analyst shell.
@@ -57,13 +61,37 @@ def create_app() -> dash.Dash:
     )
     app.layout = _shell
     _register_shell_callbacks(app)
+    gate.install(app)  # logins, roles and headers in front of every route (issue 13)
+    auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
+    register_admin_routes(app.server)  # 审计日志 CSV
     return app
 
 
 def _nav_pages() -> list[dict]:
-    return [p for p in dash.page_registry.values() if p.get("nav", True)]
+    """The pages in the navigation: those the viewer's role may open."""
+    role = access.current().role
+    return [
+        p
+        for p in dash.page_registry.values()
+        if p.get("nav", True) and policy.allowed(role, policy.page_roles(p))
+    ]
+
+
+def _account() -> html.Div:
+    """Who is signed in, and the logout button (a POST form: no link can sign anyone out)."""
+    viewer = access.current()
+    return html.Form(
+        [
+            html.Span(viewer.label(), className="navbar-text text-white-50 small me-2"),
+            html.Button("退出", type="submit", className="btn btn-sm btn-outline-light"),
+        ],
+        action="/logout",
+        method="POST",
+        className="d-flex align-items-center ms-3 mb-0",
+        id=Ids.ACCOUNT,
+    )
 
 
 def _shell() -> html.Div:
@@ -88,6 +116,7 @@ def _shell() -> html.Div:
                     className="me-auto",
                 ),
                 html.Span(id=Ids.AS_OF, className="navbar-text text-white-50 small"),
+                _account(),
             ],
             fluid=True,
         ),
@@ -154,7 +183,7 @@ def _choices() -> tuple[list[dict], list[dict]]:
         store = default_store()
         towns = store.query("shell__towns")
         depts = store.query("shell__depts")
-    except StoreEmpty:
+    except (StoreEmpty, access.AccessDenied):  # no data yet; nobody signed in (start-up)
         return [], []
     return (
         [{"label": n, "value": c} for c, n in towns.iter_rows()],

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections import OrderedDict
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import IO, Any, Literal
 
-from dashboard import labels
+from dashboard import errors, labels
 from dashboard.filters import Filters
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
@@ -95,7 +94,7 @@ _COMPARE = {
 }
 
 
-class BadRequest(ValueError):
+class BadRequest(errors.BadRequest):
     """A sort or filter the explorer does not offer (unknown column, operator or value)."""
 
 
@@ -160,7 +159,7 @@ class CaseQuery:
         where = [
             f"c.accepted_at >= {params.bind(start)}",
             f"c.accepted_at < {params.bind(end)}",
-            self.scope.filter_sql("c.town_code"),
+            "list_contains($towns, c.town_code)",  # bound by the Store: the viewer's towns
         ]
         if self.depts:
             where.append(f"list_contains({params.bind(list(self.depts))}, c.dept_name)")
@@ -196,11 +195,12 @@ class CaseQuery:
         keys = ", ".join(f"{BY_FIELD[f].sql} as s{i}" for i, (f, _) in enumerate(self.sort))
         order = ", ".join(f"s{i} {d} nulls last" for i, (_, d) in enumerate(self.sort))
         again = ", ".join(f"block.s{i} {d} nulls last" for i, (_, d) in enumerate(self.sort))
-        limit = max(0, min(int(end) - int(start), 1000))
+        limit = params.bind(max(0, min(int(end) - int(start), 1000)))
+        offset = params.bind(max(0, int(start)))
         sql = (
             f"with block as (select c.rowid as rid, {keys}, c.case_id as tie "
             f"from cases c{self._towns_join()} where {self._where(params)} "
-            f"order by {order}, tie limit {limit} offset {max(0, int(start))}) "
+            f"order by {order}, tie limit {limit} offset {offset}) "
             f"select {select} from block join cases c on c.rowid = block.rid "
             f"left join towns t on t.town_code = c.town_code "
             f"order by {again}, block.tie"
@@ -226,13 +226,17 @@ def _sort(model: list[dict] | None) -> tuple[tuple[str, str], ...]:
     if not model:
         return DEFAULT_SORT
     if not isinstance(model, list):
-        raise BadRequest("sort model must be a list")
+        raise BadRequest("排序参数无效")
     keys = []
     for item in model[:3]:
         column = item.get("colId") if isinstance(item, dict) else None
         direction = item.get("sort") if isinstance(item, dict) else None
-        if column not in BY_FIELD or direction not in ("asc", "desc"):
-            raise BadRequest(f"cannot sort by {column!r} {direction!r}")
+        if (
+            not isinstance(column, str)
+            or column not in BY_FIELD
+            or direction not in ("asc", "desc")
+        ):
+            raise BadRequest(f"不能按 {str(column)[:40]} 排序")
         keys.append((column, direction))
     return tuple(keys)
 
@@ -241,27 +245,30 @@ def _filters(model: dict | None) -> tuple[tuple[str, dict], ...]:
     if not model:
         return ()
     if not isinstance(model, dict):
-        raise BadRequest("filter model must be an object")
+        raise BadRequest("筛选参数无效")
+    if len(model) > len(BY_FIELD):
+        raise BadRequest("筛选参数无效")
     for name in model:
         if name not in BY_FIELD:
-            raise BadRequest(f"cannot filter on {name!r}")
+            raise BadRequest(f"不能按 {str(name)[:40]} 筛选")
     return tuple(sorted(model.items()))
 
 
 def _condition(column: Column, model: dict, params: _Params) -> str:
     """One column's filter as SQL: a condition, or several joined by AND/OR."""
     if not isinstance(model, dict):
-        raise BadRequest(f"bad filter on {column.field}")
+        raise BadRequest(f"{column.label} 的筛选条件无效")
     if "conditions" in model:
         parts = model["conditions"]
-        joiner = {"AND": " and ", "OR": " or "}.get(model.get("operator", "AND"))
+        operator = model.get("operator", "AND")
+        joiner = {"AND": " and ", "OR": " or "}.get(operator if isinstance(operator, str) else "")
         if not isinstance(parts, list) or not parts or len(parts) > MAX_CONDITIONS or not joiner:
-            raise BadRequest(f"bad combined filter on {column.field}")
+            raise BadRequest(f"{column.label} 的组合筛选条件无效")
         return "(" + joiner.join(_condition(column, p, params) for p in parts) + ")"
     kind = model.get("filterType", column.kind)
     op = model.get("type")
     if kind != column.kind or op not in OPERATORS[column.kind]:
-        raise BadRequest(f"cannot filter {column.field} with {kind!r} {op!r}")
+        raise BadRequest(f"{column.label} 不支持这种筛选方式")
     x = column.sql
     if op == "blank":
         return f"({x} is null or {x}::varchar = '')" if kind == "text" else f"{x} is null"
@@ -276,7 +283,7 @@ def _condition(column: Column, model: dict, params: _Params) -> str:
 
 def _text_value(value: Any) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise BadRequest("a text filter needs a value")
+        raise BadRequest("文本筛选需要填写内容")
     return str(value)[:200]
 
 
@@ -294,13 +301,13 @@ def _text(x: str, op: str, value: str, params: _Params) -> str:
 
 def _number_value(value: Any) -> float:
     if isinstance(value, bool):
-        raise BadRequest("a number filter needs a number")
+        raise BadRequest("数字筛选需要填写数字")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"not a number: {value!r}") from None
+        raise BadRequest(f"不是数字:{str(value)[:40]}") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise BadRequest(f"not a number: {value!r}")
+        raise BadRequest(f"不是数字:{str(value)[:40]}")
     return number
 
 
@@ -317,11 +324,11 @@ def _number(x: str, op: str, model: dict, params: _Params) -> str:
 def _day(value: Any) -> datetime:
     """AG Grid sends dates as 'YYYY-MM-DD hh:mm:ss'; the filters work on whole days."""
     if not isinstance(value, str):
-        raise BadRequest("a date filter needs a date")
+        raise BadRequest("日期筛选需要填写日期")
     try:
         return datetime.combine(date.fromisoformat(value.strip()[:10]), datetime.min.time())
     except ValueError:
-        raise BadRequest(f"not a date: {value!r}") from None
+        raise BadRequest(f"不是日期:{str(value)[:40]}") from None
 
 
 def _date(x: str, op: str, model: dict, params: _Params) -> str:
@@ -341,31 +348,41 @@ def _date(x: str, op: str, model: dict, params: _Params) -> str:
 
 # --------------------------------------------------------------------------- reading
 
-_COUNTS: OrderedDict[tuple, int] = OrderedDict()
-_COUNTS_LOCK = threading.Lock()
-_COUNTS_KEPT = 256
-
 
 def count(store: Store, query: CaseQuery) -> int:
-    """How many rows match, remembered per store generation (every block asks)."""
+    """How many rows match (the Store keeps the answer for the generation and viewer)."""
     sql, params = query.count_sql()
-    key = (str(store.generation), sql, repr(sorted(params.items())))
-    with _COUNTS_LOCK:
-        if key in _COUNTS:
-            _COUNTS.move_to_end(key)
-            return _COUNTS[key]
-    n = int(store.sql(sql, params)["n"][0])
-    with _COUNTS_LOCK:
-        _COUNTS[key] = n
-        while len(_COUNTS) > _COUNTS_KEPT:
-            _COUNTS.popitem(last=False)
-    return n
+    return int(store.sql(sql, params, scope=query.scope)["n"][0])
+
+
+MAX_ROW = 100_000_000  # no county has more cases; beyond it a request is malformed
+MAX_BLOCK = 1000  # rows one block request may ask for
+
+
+def block_bounds(start: Any, end: Any) -> tuple[int, int]:
+    """A grid's block request [startRow, endRow) checked: whole numbers, in range, at most
+    MAX_BLOCK rows. Anything else is a 400, not a 500."""
+    bounds = []
+    for value in (start, end):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value != int(value)
+        ):
+            raise BadRequest("分页参数无效")
+        bounds.append(int(value))
+    first, last = bounds
+    if not 0 <= first <= last <= MAX_ROW:
+        raise BadRequest("分页参数超出范围")
+    return first, min(last, first + MAX_BLOCK)
 
 
 def page(store: Store, query: CaseQuery, start: int, end: int) -> list[dict]:
     """The grid rows [start, end) as JSON-ready dicts."""
+    start, end = block_bounds(start, end)
     sql, params = query.page_sql(start, end)
-    return store.sql(sql, params).to_dicts()
+    return store.sql(sql, params, scope=query.scope).to_dicts()
 
 
 # --------------------------------------------------------------------------- export
@@ -384,9 +401,8 @@ def _batches(store: Store, query: CaseQuery, max_rows: int) -> Iterator[list[tup
         raise TooManyRows(rows, max_rows)
     sql, params = query.export_sql()
     # a cursor of its own: the export streams while the thread's cursor serves other reads
-    cursor = store.cursor().cursor()
+    cursor, reader = store.stream(sql, params, scope=query.scope, batch_rows=BATCH_ROWS)
     try:
-        reader = cursor.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
         for batch in reader:
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             yield list(zip(*columns, strict=True))
@@ -400,8 +416,11 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else neutralise(value)
 
 
-def export_csv(store: Store, query: CaseQuery, max_rows: int | None = None) -> Iterator[bytes]:
-    """Every filtered row as UTF-8 CSV with a byte-order mark (so Excel reads Chinese).
+def export_csv(
+    store: Store, query: CaseQuery, max_rows: int | None = None, signature: str | None = None
+) -> Iterator[bytes]:
+    """Every filtered row as UTF-8 CSV with a byte-order mark (so Excel reads Chinese), and
+    `signature` (who exported it, when) as the last row, so a leaked file can be traced.
 
     Raises TooManyRows before the first byte when the rows exceed the export limit.
     """
@@ -415,6 +434,8 @@ def export_csv(store: Store, query: CaseQuery, max_rows: int | None = None) -> I
         yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
         for batch in chain([first] if first is not None else [], batches):
             yield _csv_rows(writer, buffer, batch)
+        if signature:
+            yield _csv_rows(writer, buffer, [(signature,)])
 
     return chunks()
 
@@ -427,7 +448,11 @@ def _csv_rows(writer, buffer: io.StringIO, batch: list[tuple]) -> bytes:
 
 
 def export_xlsx(
-    store: Store, query: CaseQuery, target: IO[bytes], max_rows: int | None = None
+    store: Store,
+    query: CaseQuery,
+    target: IO[bytes],
+    max_rows: int | None = None,
+    signature: str | None = None,
 ) -> int:
     """Every filtered row into an .xlsx written row by row (constant memory); text cells
     are written as text, never as formulas. Returns the number of data rows."""
@@ -466,6 +491,9 @@ def export_xlsx(
                         sheet.write_number(r, i, v)
                     else:
                         sheet.write_string(r, i, neutralise(str(v)))
+        if signature:  # after a blank row, and in the file's properties
+            sheet.write_string(r + 2, 0, signature)
+            book.set_properties({"author": signature, "comments": signature})
     finally:
         book.close()
     return r

@@ -168,8 +168,48 @@ def serve(
 
     host = host or settings.get("serve.host")
     port = port or int(settings.get("serve.port"))
+    _accounts_at_start(demo_if_empty, f"http://{host}:{port}")
     err.print(f"serving on http://{host}:{port}  (store {published})")
     run_server(host, port, workers or int(settings.get("serve.workers")))
+
+
+def _accounts_at_start(demo_if_empty: bool, base_url: str) -> None:
+    """With the demo: one account per role, printed once. In a child process, as everything
+    that opens the store: the server's master must not start DuckDB's threads (it forks)."""
+    import subprocess
+
+    command = [sys.executable, "-m", "dashboard.cli", "accounts-at-start", "--url", base_url]
+    if demo_if_empty:
+        command.append("--demo")
+    subprocess.run(command, check=False)
+
+
+@app.command("accounts-at-start", hidden=True)
+def accounts_at_start(
+    url: Annotated[str, typer.Option()] = "http://127.0.0.1:8050",
+    demo_accounts: Annotated[bool, typer.Option("--demo")] = False,
+) -> None:
+    """(internal) Demo accounts when the app database has none; a hint when not the demo."""
+    from dashboard.auth import accounts
+    from dashboard.auth import demo as demo_module
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store, StoreEmpty
+
+    if accounts.count():
+        return
+    if not demo_accounts:
+        err.print("尚无用户账号:请先运行 pulse user add <用户名> --role admin 创建管理员。")
+        return
+    try:
+        towns = Store(access=SYSTEM).sql(
+            "select town_code, town_name from towns order by town_code limit 1", public=True
+        )
+        first = towns.row(0) if towns.height else None
+    except StoreEmpty:
+        first = None
+    created = demo_module.ensure(first)
+    if created:
+        err.print(demo_module.describe(created, url))
 
 
 Format = Annotated[str, typer.Option("--format", help="table | csv | json")]
@@ -223,6 +263,7 @@ def metrics(
     store: StoreOpt = None,
 ) -> None:
     """Indicators per town (or town and department) for a period (contract §7)."""
+    from dashboard.auth.access import SYSTEM
     from dashboard.metrics import metrics as compute
     from dashboard.store import Store
 
@@ -230,7 +271,7 @@ def metrics(
         err.print("--by must be town or dept")
         raise typer.Exit(2)
     start, end, now = _dates(date_from, date_to, as_of)
-    frame = compute(Store(store), start, end, now, by=by)
+    frame = compute(Store(store, access=SYSTEM), start, end, now, by=by)
     frame = frame.drop("rectify_overdue")
     _emit(frame, fmt, f"指标 {start} 至 {end}")
 
@@ -247,13 +288,16 @@ def cases(
     store: StoreOpt = None,
 ) -> None:
     """The rows behind a figure: case, ticket or evaluation ids with their key fields."""
+    from dashboard.auth.access import SYSTEM
     from dashboard.store import Store
     from dashboard.trace import rows_behind
 
     start, end, now = _dates(date_from, date_to, as_of)
-    reader = Store(store)
+    reader = Store(store, access=SYSTEM)
     code = reader.sql(
-        "select town_code from towns where town_code = $t or town_name = $t", {"t": town}
+        "select town_code from towns where town_code = $t or town_name = $t",
+        {"t": town},
+        public=True,
     )
     if code.is_empty():
         err.print(f"[red]未知乡镇[/red] {town}")
@@ -301,6 +345,7 @@ def snapshot(
     if store:
         os.environ["PULSE_STORE"] = store
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    from dashboard.auth.access import SYSTEM
     from dashboard.metrics import default_as_of
     from dashboard.snapshot.content import Request, default_week
     from dashboard.snapshot.render import RenderError
@@ -318,7 +363,7 @@ def snapshot(
             start, end, _ = _dates(date_from, date_to, None)
             request = Request(min(start, end), max(start, end), town)
         else:
-            request = default_week(default_as_of(Store()))
+            request = default_week(default_as_of(Store(access=SYSTEM)))
             request = Request(request.start, request.end, town)
     except (ValueError, StoreEmpty) as exc:
         err.print(f"[red]{exc}[/red]")
@@ -393,7 +438,220 @@ def schedule(
         raise typer.Exit(3)
 
 
+# --- accounts and the audit log (issue 13) ---------------------------------------------------
+
+user_app = typer.Typer(help="Accounts: people (admin, county, town) and wall devices.")
+app.add_typer(user_app, name="user")
+
+
+def _use_store(store: str | None) -> None:
+    """--store / PULSE_STORE decides where the app database is (beside the store)."""
+    import os
+
+    if store:
+        os.environ["PULSE_STORE"] = store
+
+
+def _read_password(from_stdin: bool, confirm: bool = True) -> str:
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        err.print("[red]需要密码[/red]: 用 --password-stdin 从标准输入读取,或在终端中运行")
+        raise typer.Exit(2)
+    first = getpass.getpass("密码: ")
+    if confirm and getpass.getpass("再输入一次: ") != first:
+        err.print("[red]两次输入的密码不一致[/red]")
+        raise typer.Exit(2)
+    return first
+
+
+def _known_towns(codes: list[str]) -> tuple[str, ...]:
+    """Town codes (or names) checked against the store's town list, when there is a store."""
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store, StoreEmpty
+
+    try:
+        towns = dict(
+            Store(access=SYSTEM).sql("select town_code, town_name from towns", public=True).rows()
+        )
+    except StoreEmpty:
+        return tuple(codes)
+    by_name = {v: k for k, v in towns.items()}
+    found = []
+    for code in codes:
+        if code in towns:
+            found.append(code)
+        elif code in by_name:
+            found.append(by_name[code])
+        else:
+            err.print(f"[red]未知乡镇[/red] {code}")
+            raise typer.Exit(2)
+    return tuple(found)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (login).")],
+    role: Annotated[str, typer.Option(help="admin | county | town | wall")],
+    town: Annotated[
+        list[str] | None, typer.Option("--town", help="Town code or name (town role; repeat).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Create an account. A wall device gets a token (printed once) instead of a password."""
+    from dashboard.auth import accounts, audit
+    from dashboard.auth.access import SYSTEM, acting_as
+
+    _use_store(store)
+    towns = _known_towns(town or [])
+    try:
+        password = None if role == "wall" else _read_password(password_stdin)
+        with acting_as(SYSTEM):
+            token = accounts.add(name, role, towns, password)
+            audit.record(
+                "user_change", {"change": "add", "name": name, "role": role, "towns": list(towns)}
+            )
+    except accounts.AccountError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"已创建用户 {name}({role})")
+    if token:
+        _print_token(name, token)
+
+
+def _print_token(name: str, token: str) -> None:
+    sys.stdout.write(f"{token}\n")
+    err.print(f"大屏 {name} 的访问令牌只显示这一次。大屏地址: http://<服务器>/wall?token={token}")
+
+
+@user_app.command("list")
+def user_list(fmt: Format = "table", store: StoreOpt = None) -> None:
+    """Every account: role, towns, state, last login."""
+    import polars as pl
+
+    from dashboard.auth import accounts
+
+    _use_store(store)
+    users = accounts.all_users()
+    frame = pl.DataFrame(
+        {
+            "name": [u.name for u in users],
+            "role": [u.role for u in users],
+            "towns": [",".join(u.towns) for u in users],
+            "state": ["停用" if u.disabled else "锁定" if u.locked else "正常" for u in users],
+            "last_login_at": [u.last_login_at or "" for u in users],
+            "created_at": [u.created_at for u in users],
+        },
+        schema={
+            c: pl.String for c in ("name", "role", "towns", "state", "last_login_at", "created_at")
+        },
+    )
+    _emit(frame, fmt, f"用户 ({len(users)})")
+
+
+def _change(name: str, change: str, action) -> None:
+    from dashboard.auth import accounts, audit
+    from dashboard.auth.access import SYSTEM, acting_as
+
+    try:
+        with acting_as(SYSTEM):
+            result = action()
+            audit.record("user_change", {"change": change, "name": name})
+    except accounts.AccountError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return result
+
+
+@user_app.command("disable")
+def user_disable(name: str, store: StoreOpt = None) -> None:
+    """Disable an account and end its sessions."""
+    from dashboard.auth import accounts
+
+    _use_store(store)
+    _change(name, "disable", lambda: accounts.set_disabled(name, True))
+    console.print(f"已停用 {name}")
+
+
+@user_app.command("enable")
+def user_enable(name: str, store: StoreOpt = None) -> None:
+    """Enable a disabled account, or unlock a locked one."""
+    from dashboard.auth import accounts
+
+    _use_store(store)
+    _change(name, "enable", lambda: accounts.set_disabled(name, False))
+    console.print(f"已启用 {name}")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Set a new password (ends the account's sessions)."""
+    from dashboard.auth import accounts
+
+    _use_store(store)
+    password = _read_password(password_stdin)
+    _change(name, "passwd", lambda: accounts.set_password(name, password))
+    console.print(f"已修改 {name} 的密码")
+
+
+@user_app.command("token")
+def user_token(name: str, store: StoreOpt = None) -> None:
+    """A new access token for a wall device (the old one stops working); printed once."""
+    from dashboard.auth import accounts
+
+    _use_store(store)
+    token = _change(name, "token", lambda: accounts.new_token(name))
+    _print_token(name, token)
+
+
+@app.command("audit")
+def audit_log(
+    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day (inclusive).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this user.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="login | login_failed | logout | export | view_rows | …")
+    ] = None,
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """The audit log: logins, exports, views of case rows, account changes."""
+    import polars as pl
+
+    from dashboard.admin_routes import COLUMNS, audit_filters
+    from dashboard.auth import audit
+    from dashboard.errors import BadRequest
+
+    _use_store(store)
+    try:
+        filters = audit_filters({"since": since, "until": until, "user": user, "action": action})
+    except BadRequest as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    rows = audit.query(**filters)
+    frame = pl.DataFrame(
+        [{k: r[k] for k in COLUMNS} for r in rows],
+        schema={k: (pl.Int64 if k == "rows" else pl.String) for k in COLUMNS},
+    )
+    _emit(frame, fmt, f"审计日志 ({len(rows)} 条)")
+
+
 def main() -> None:
+    import os
+
+    # store generations, the app database, logs: readable by the service group, no one else
+    os.umask(0o027)
     app()
 
 

@@ -11,10 +11,25 @@ from datetime import date, datetime
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import periods
+from dashboard.errors import BadRequest
 from dashboard.store import COUNTY, Scope
+from etl import settings
 
 DEFAULT_PERIOD = "this_month"
 LIST_KEYS = ("towns", "depts")
+MAX_VALUE_CHARS = 100  # a town code, a department name
+MAX_EXTRA_CHARS = 4000  # a page value (a grid's sort or filter model is JSON)
+
+
+def _values(raw: dict[str, list[str]], key: str) -> tuple[str, ...]:
+    """A comma-separated list from the query, refused when longer than a person would ask."""
+    values = tuple(v for part in raw.get(key, []) for v in part.split(",") if v)
+    most = int(settings.get("serve.max_filter_values"))
+    if len(values) > most:
+        raise BadRequest(f"筛选条件过多:{key} 最多 {most} 项")
+    if any(len(v) > MAX_VALUE_CHARS for v in values):
+        raise BadRequest(f"筛选值过长:{key}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,11 @@ class Filters:
 
     @classmethod
     def from_query(cls, search: str | None) -> Filters:
+        if search is not None and not isinstance(search, str):
+            raise BadRequest("查询参数无效")
         raw = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+        if any(len(v) > MAX_EXTRA_CHARS for k, vs in raw.items() if k not in LIST_KEYS for v in vs):
+            raise BadRequest("查询参数过长")
 
         def one(key: str, default: str = "") -> str:
             return raw.get(key, [default])[0]
@@ -48,8 +67,8 @@ class Filters:
             period=period,
             date_from=day("from"),
             date_to=day("to"),
-            towns=tuple(t for v in raw.get("towns", []) for t in v.split(",") if t),
-            depts=tuple(d for v in raw.get("depts", []) for d in v.split(",") if d),
+            towns=_values(raw, "towns"),
+            depts=_values(raw, "depts"),
             channel=one("channel"),
             extra={k: v[0] for k, v in raw.items() if k not in known},
         )
@@ -84,10 +103,6 @@ class Filters:
             return periods.named(DEFAULT_PERIOD, as_of.date())
         return periods.named(self.period, as_of.date())
 
-    def scope(self, access: Scope = COUNTY) -> Scope:
-        """The viewer's access scope narrowed to the chosen towns."""
-        if not self.towns:
-            return access
-        allowed = set(access.towns) if access.towns is not None else None
-        towns = tuple(t for t in self.towns if allowed is None or t in allowed)
-        return Scope(towns)
+    def scope(self) -> Scope:
+        """The towns asked for (the Store narrows them to the viewer's own)."""
+        return Scope(self.towns) if self.towns else COUNTY

@@ -83,6 +83,7 @@ def metrics(
     depts: tuple[str, ...] = (),
     bucket: Literal["week", "month"] | None = None,
     flags: bool = True,
+    published: bool = False,
 ) -> pl.DataFrame:
     """One row per town (or town × department, or the county) with every indicator.
 
@@ -91,17 +92,22 @@ def metrics(
     raw=True computes from the fact tables instead of the rollups (tests and bench only).
     bucket splits the period into weeks or months (trends): one row per key and
     period_start, for the buckets with any activity.
+    published=True: every town's published figures (the ranking, as in a 通报), which a
+    town official may see too; only by town or county, without buckets.
     """
+    if published and (by == "dept" or bucket):
+        raise ValueError("published figures are per town or for the county, without buckets")
     params = Params(date_from, date_to, as_of or default_as_of(store))
     keys = KEYS[by] + (("period_start",) if bucket else ())
-    text = (QUERIES / "metrics.sql").read_text(encoding="utf-8")
+    # the two placeholders are chosen here from constants, never from a request
     text = (
-        text.replace("{counts}", "indicator_counts_raw" if raw else "indicator_counts")
+        (QUERIES / "metrics.sql")
+        .read_text(encoding="utf-8")
+        .replace("{counts}", "indicator_counts_raw" if raw else "indicator_counts")
         .replace("{keys}", ", ".join(keys) if by != "county" or bucket else "'全县' as town_name")
-        .replace("{scope}", scope.filter_sql("f.town_code"))
-        .replace("{depts}", Scope(depts).filter_sql("f.dept_name") if depts else "true")
     )
-    frame = store.sql(text, {**params.sql_params(), "bucket": bucket or "none"})
+    values = {**params.sql_params(), "bucket": bucket or "none", "depts": list(depts)}
+    frame = store.sql(text, values, scope=scope, published=published)
     if bucket:
         frame = frame.filter(pl.col("period_start").is_not_null())
     # 体外循环 (issue 4): outside_system_depts; by="dept" also outside_system and signals
@@ -109,7 +115,7 @@ def metrics(
 
     extra = ("outside_system", "signals") if by == "dept" else ()
     if flags:
-        frame = metrics_columns(frame, store, params, by, scope, raw, depts, bucket)
+        frame = metrics_columns(frame, store, params, by, scope, raw, depts, bucket, published)
     else:
         frame = frame.with_columns(
             pl.lit(None, pl.String).alias("outside_system_depts"),

@@ -111,6 +111,7 @@ def signals(
     scope: Scope = COUNTY,
     raw: bool = False,
     bucket: str | None = None,
+    published: bool = False,
 ) -> pl.DataFrame:
     """Every (town, department, signal) judged for the period, flagged or not, with the
     figures behind it. bucket 'week' | 'month' judges each week or month of the period (cut
@@ -119,7 +120,7 @@ def signals(
     sql = (
         f"select s.*, t.town_name from {_call(raw)} s "
         f"left join towns t on t.town_code = s.town_code "
-        f"where {scope.filter_sql('s.town_code')}"
+        f"where list_contains($towns, s.town_code)"
     )
     values = {
         "date_from": params.date_from,
@@ -127,7 +128,7 @@ def signals(
         "bucket": bucket or "none",
         **thresholds(),
     }
-    frame = store.sql(sql, values)
+    frame = store.sql(sql, values, scope=scope, published=published)
     order = {name: i for i, name in enumerate(SIGNALS)}
     return frame.sort(
         "period_start",
@@ -143,10 +144,12 @@ def flagged_departments(
     scope: Scope = COUNTY,
     raw: bool = False,
     bucket: str | None = None,
+    published: bool = False,
 ) -> pl.DataFrame:
     """One row per flagged department (and bucket): period_start, town_code, town_name,
     dept_name, signals (names in SIGNALS order joined by ';')."""
-    frame = signals(store, params, scope, raw=raw, bucket=bucket).filter(pl.col("flagged"))
+    frame = signals(store, params, scope, raw=raw, bucket=bucket, published=published)
+    frame = frame.filter(pl.col("flagged"))
     keys = ("period_start", "town_code", "town_name", "dept_name")
     return (
         frame.group_by(*keys, maintain_order=True)
@@ -257,8 +260,12 @@ def evidence(
         "dept": dept_name,
         **t,
     }
-    where = "town_code = $town and dept_name = $dept and day between $date_from and $date_to"
-    lim = f"limit {int(limit)}"
+    values["limit"] = max(0, int(limit))
+    where = (
+        "list_contains($towns, town_code) and town_code = $town and dept_name = $dept "
+        "and day between $date_from and $date_to"
+    )
+    lim = "limit $limit"
     if signal == "late_entry":
         sql = (
             f"select {_CASE_COLUMNS}, entry_lag from outside_case_examples "
@@ -294,7 +301,7 @@ def evidence(
     elif signal == "evals_without_cases":
         sql = (
             f"select eval_id, case_id, eval_channel, rated_at, rating from evaluations "
-            f"where town_code = $town and dept_name = $dept "
+            f"where list_contains($towns, town_code) and town_code = $town and dept_name = $dept "
             f"and cast(rated_at as date) between $date_from and $date_to "
             f"order by rated_at, eval_id {lim}"
         )
@@ -308,7 +315,8 @@ def evidence(
                    and cast(v.rated_at as date) between $date_from and $date_to)
                     as evaluations_in_period
             from departments d
-            where d.town_code = $town and d.dept_name = $dept
+            where list_contains($towns, d.town_code) and d.town_code = $town
+                and d.dept_name = $dept
         """
     return store.sql(sql, values)
 
@@ -322,12 +330,13 @@ def metrics_columns(
     raw: bool = False,
     depts: tuple[str, ...] = (),
     bucket: str | None = None,
+    published: bool = False,
 ) -> pl.DataFrame:
     """The 体外循环 columns of `metrics()`'s frame: outside_system_depts (flagged department
     names of the row joined by ';', sorted; null when none; for the county row 乡镇·部门),
     and for by="dept" also outside_system (bool) and signals (names joined by ';').
     With buckets every bucket is judged as its own period (cut to the whole period)."""
-    flagged = flagged_departments(store, params, scope, raw=raw, bucket=bucket)
+    flagged = flagged_departments(store, params, scope, raw=raw, bucket=bucket, published=published)
     if depts:
         flagged = flagged.filter(pl.col("dept_name").is_in(list(depts)))
     by_period = ["period_start"] if bucket else []

@@ -20,8 +20,10 @@ class _Gunicorn(BaseApplication):
         app = create_app()
         # Dash registers its script bundles while rendering the first index page; do it in
         # every worker now, or a worker whose first request is a bundle answers 500.
+        from dashboard.auth.gate import WARMUP
+
         with app.server.test_client() as client:
-            client.get("/")
+            client.get("/", environ_overrides={WARMUP: True})
         return app.server
 
 

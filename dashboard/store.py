@@ -3,8 +3,18 @@
 Readers open the published generation read-only and reopen when a load has published a
 newer one (etl.publish swaps a symlink atomically), so a reader never sees half a load
 and never takes a lock a writer could collide with. Each thread gets its own cursor.
-`scope` (the towns a viewer may see) is part of every call from the start, so per-town
-access is one rule here, not an edit of every page.
+
+Every reader connection opens with external access disabled and its configuration locked
+(no read_text, read_csv, glob, ATTACH, COPY, INSTALL or LOAD; no SET to undo it), with a
+memory limit and thread count from the settings.
+
+Access is decided here, at the door, for every query:
+- Request values reach SQL only as bound parameters; no SQL text is templated.
+- A query that reads per-town rows names `$towns`, and the Store binds it: the towns the
+  viewer may see (from the session, dashboard/auth/access.py — never from the URL),
+  intersected with the towns the page asked for. A query without `$towns` must say it is
+  `public` (reference data: the town list, the calendar, the store's own metadata).
+- With no viewer the answer is AccessDenied: the default is deny.
 """
 
 from __future__ import annotations
@@ -13,12 +23,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from dashboard.auth.access import Access, AccessDenied, current
 from etl import publish, settings
 
 QUERIES = Path(__file__).with_name("queries")
@@ -31,18 +43,40 @@ class StoreEmpty(RuntimeError):
 
 @dataclass(frozen=True)
 class Scope:
-    """Which towns a viewer may see. None = the whole county."""
+    """The towns a page asks for (None: every town the viewer may see). The Store narrows it
+    to the viewer's own towns; a Scope never widens what a viewer sees."""
 
     towns: tuple[str, ...] | None = None
 
-    def filter_sql(self, column: str = "town_code") -> str:
-        if self.towns is None:
-            return "true"
-        quoted = ", ".join("'" + t.replace("'", "''") + "'" for t in self.towns)
-        return f"{column} in ({quoted})" if quoted else "false"
-
 
 COUNTY = Scope()
+
+
+def reader_config() -> dict[str, Any]:
+    """DuckDB settings of every reader connection (settings serve.duckdb_*)."""
+    return {
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": str(settings.get("serve.duckdb_memory_limit")),
+        "threads": int(settings.get("serve.duckdb_threads")),
+        "lock_configuration": True,
+    }
+
+
+_ACCESS = re.compile(r"^-- access: (public|whole_county)\b", re.MULTILINE)
+
+
+@cache
+def query_text(name: str) -> tuple[str, str | None]:
+    """dashboard/queries/<name>.sql (names are the code's own, never a request's) and the
+    access its first lines declare: `-- access: public` (reference data) or
+    `-- access: whole_county` (county staff only); none: per-town rows through `$towns`."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad query name {name!r}")
+    text = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+    declared = _ACCESS.search(text)
+    return text, declared.group(1) if declared else None
 
 
 class ResultCache:
@@ -94,14 +128,25 @@ def _frozen(value: Any) -> Any:
 
 
 class Store:
-    """Read-only access to the published store, reopened when a new generation appears."""
+    """Read-only access to the published store, reopened when a new generation appears.
 
-    def __init__(self, path: str | Path | None = None, cache_mb: float | None = None):
+    access: the viewer for every query of this Store (the CLI and jobs pass SYSTEM); None
+    (the dashboard's) means the viewer of the running request, DENIED outside one.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        cache_mb: float | None = None,
+        access: Access | None = None,
+    ):
         self.published = settings.store_path(path)
+        self.access = access
         self._lock = threading.Lock()
         self._generation: Path | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+        self._towns: tuple[tuple, tuple[str, ...]] | None = None
         budget = float(settings.get("serve.cache_mb") if cache_mb is None else cache_mb)
         self.cache = ResultCache(int(budget * 2**20), int(budget * 2**20 / 16))
 
@@ -113,7 +158,7 @@ class Store:
             if target != self._generation:
                 for _ in range(3):  # a just-pruned generation: follow the link again
                     try:
-                        con = duckdb.connect(str(target), read_only=True)
+                        con = duckdb.connect(str(target), read_only=True, config=reader_config())
                         break
                     except duckdb.IOException:
                         target = publish.current_file(self.published)
@@ -139,31 +184,106 @@ class Store:
     def generation(self) -> Path | None:
         return publish.current_file(self.published)
 
-    def sql(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
-        """The answer of one read-only query, from the cache when this generation has
-        answered it before."""
-        if isinstance(params, dict):
-            # DuckDB refuses parameters a statement does not use; callers pass a common set
-            used = set(_PARAM.findall(sql))
-            params = {k: v for k, v in params.items() if k in used}
+    def viewer(self) -> Access:
+        return self.access if self.access is not None else current()
+
+    def every_town(self) -> tuple[str, ...]:
+        """Every town code of the reference file (for this generation)."""
         cur = self.cursor()
-        key = (self._local.token, sql, _frozen(params))
+        token = self._local.token
+        found = self._towns
+        if found is None or found[0] != token:
+            codes = tuple(r[0] for r in cur.sql("select town_code from towns").fetchall())
+            self._towns = found = (token, tuple(sorted(codes)))
+        return found[1]
+
+    def _bind(
+        self,
+        sql: str,
+        params: list[Any] | dict[str, Any] | None,
+        scope: Scope,
+        published: bool,
+        public: bool,
+        whole_county: bool,
+    ) -> dict[str, Any] | list[Any] | None:
+        """The parameters to run `sql` with for this viewer, `$towns` bound by the door."""
+        viewer = self.viewer()
+        if viewer.denied:
+            raise AccessDenied("未登录或无权访问")
+        if whole_county and not viewer.whole_county:
+            raise AccessDenied("仅县级用户和管理员可查看")
+        used = set(_PARAM.findall(sql))
+        if "towns" not in used:
+            if not (public or whole_county):
+                raise ValueError("a query of per-town rows must filter by $towns")
+            if isinstance(params, dict):
+                params = {k: v for k, v in params.items() if k in used}
+            return params or None
+        if params is not None and not isinstance(params, dict):
+            raise ValueError("a query with $towns takes named parameters")
+        every = self.every_town()
+        allowed = list(every) if published and viewer.sees_published else viewer.row_towns(every)
+        if scope.towns is not None:
+            asked = set(scope.towns)
+            allowed = [t for t in allowed if t in asked]
+        # DuckDB refuses parameters a statement does not use; callers pass a common set
+        bound = {k: v for k, v in (params or {}).items() if k in used and k != "towns"}
+        bound["towns"] = allowed
+        return bound
+
+    def sql(
+        self,
+        sql: str,
+        params: list[Any] | dict[str, Any] | None = None,
+        *,
+        scope: Scope = COUNTY,
+        published: bool = False,
+        public: bool = False,
+        whole_county: bool = False,
+    ) -> pl.DataFrame:
+        """The answer of one read-only query, from the cache when this generation has
+        answered it before.
+
+        scope: the towns asked for (narrowed to the viewer's); published: every town's
+        published figures (the ranking), which a town official may see too; public: the
+        query reads no per-town rows; whole_county: only for viewers who see every town.
+        """
+        cur = self.cursor()
+        bound = self._bind(sql, params, scope, published, public, whole_county)
+        key = (self._local.token, sql, _frozen(bound))
         found = self.cache.get(key) if self.cache.max_bytes else None
         if found is not None:
             return found
-        frame = cur.sql(sql, params=params or None).pl()
+        frame = cur.sql(sql, params=bound or None).pl()
         if self.cache.max_bytes:
             self.cache.put(key, frame)
         return frame
 
+    def stream(self, sql: str, params: dict[str, Any] | None, *, scope: Scope, batch_rows: int):
+        """A long answer batch by batch (exports), on a cursor of its own, through the same
+        door. Returns (cursor, pyarrow RecordBatchReader); close the cursor when done."""
+        bound = self._bind(sql, params, scope, False, False, False)
+        cursor = self.cursor().cursor()
+        try:
+            return cursor, cursor.sql(sql, params=bound or None).to_arrow_reader(batch_rows)
+        except BaseException:
+            cursor.close()
+            raise
+
     def query(self, name: str, scope: Scope = COUNTY, **params: Any) -> pl.DataFrame:
-        """Run dashboard/queries/<name>.sql with named parameters; `{scope}` in the file is
-        replaced by the scope's town filter."""
-        text = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
-        return self.sql(text.replace("{scope}", scope.filter_sql()), params or None)
+        """Run dashboard/queries/<name>.sql with named parameters; the file declares its
+        access (query_text), `$towns` is bound by the door."""
+        text, declared = query_text(name)
+        return self.sql(
+            text,
+            params or None,
+            scope=scope,
+            public=declared == "public",
+            whole_county=declared == "whole_county",
+        )
 
     def meta(self) -> dict[str, str | None]:
-        return dict(self.sql("select key, value from store_meta").iter_rows())
+        return dict(self.sql("select key, value from store_meta", public=True).iter_rows())
 
 
 _default: Store | None = None

@@ -118,9 +118,10 @@ def _selection(
     except KeyError:
         raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(TRACES)}") from None
     params = Params(date_from, date_to, as_of or default_as_of(store)).sql_params()
-    where = ["day between $date_from and $date_to", scope.filter_sql("town_code")]
+    where = ["day between $date_from and $date_to", "list_contains($towns, town_code)"]
     if depts:
-        where.append(Scope(depts).filter_sql("dept_name"))
+        where.append("list_contains($depts::varchar[], dept_name)")
+        params["depts"] = list(depts)
     if trace.rows:
         where.append(trace.rows)
     if town:
@@ -162,18 +163,28 @@ def rows_behind(
         f"where {where} order by {_order(trace, sort)}"
     )
     if limit is not None:
-        sql += f" limit {int(limit)} offset {int(offset)}"
-    return store.sql(sql, params)
+        sql += " limit $limit offset $offset"
+        params["limit"], params["offset"] = max(0, int(limit)), max(0, int(offset))
+    return store.sql(sql, params, scope=scope)
+
+
+def sortable(indicator: str) -> tuple[str, ...]:
+    """The fields the rows of an indicator can be sorted by."""
+    trace = TRACES[indicator]
+    return (*trace.fields, "counted") if trace.numerator else trace.fields
 
 
 def _order(trace: Trace, sort: tuple[str, bool] | None) -> str:
+    """ORDER BY from the trace's own field names: a requested field only selects one of
+    them, so no text of a request reaches the SQL."""
     default = f"{trace.fields[5]}, {trace.id_column}"
-    if sort is None or sort[0] not in (*trace.fields, "counted"):
+    if sort is None:
         return default
-    field, descending = sort
-    if field == "counted" and not trace.numerator:
+    known = {f: f for f in trace.fields} | ({"counted": "counted"} if trace.numerator else {})
+    field = known.get(sort[0])
+    if field is None:
         return default
-    direction = "desc nulls last" if descending else "asc nulls last"
+    direction = "desc nulls last" if sort[1] else "asc nulls last"
     return f"{field} {direction}, {trace.id_column}"
 
 
@@ -195,6 +206,8 @@ def count_behind(
     )
     counted = f"count(*) filter (where {trace.numerator})" if trace.numerator else "null"
     row = store.sql(
-        f"select count(*) as n, {counted} as counted from {trace.flags} where {where}", params
+        f"select count(*) as n, {counted} as counted from {trace.flags} where {where}",
+        params,
+        scope=scope,
     ).row(0)
     return int(row[0]), None if row[1] is None else int(row[1])

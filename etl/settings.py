@@ -195,8 +195,77 @@ SETTINGS: tuple[Setting, ...] = (
         "Memory (MB) each worker keeps for answers of the current data generation; 0 = none.",
         "PULSE_CACHE_MB",
     ),
+    Setting(
+        "serve.allowed_hosts",
+        ["localhost", "127.0.0.1", "::1"],
+        "Host names (and addresses) the dashboard answers to; a request naming another Host "
+        "gets 400. Add the server's intranet name and address.",
+    ),
+    Setting(
+        "serve.max_request_kb",
+        512,
+        "Largest request body accepted (KB); larger ones get 413.",
+    ),
+    Setting(
+        "serve.max_filter_values",
+        100,
+        "Most towns or departments one request may name.",
+    ),
+    Setting(
+        "serve.duckdb_memory_limit",
+        "1GB",
+        "DuckDB memory limit of each reader connection (each server worker, the CLI).",
+        "PULSE_DUCKDB_MEMORY_LIMIT",
+    ),
+    Setting("serve.duckdb_threads", 2, "DuckDB threads of each reader connection."),
+    # logins, roles and the audit trail (issue 13): docs/security.md
+    Setting(
+        "auth.session_idle_hours",
+        8.0,
+        "A person's session ends after this many hours without a request (wall devices: never).",
+    ),
+    Setting(
+        "auth.max_failed_logins",
+        5,
+        "Failed logins in a row that lock an account.",
+    ),
+    Setting("auth.lockout_minutes", 15, "How long a locked account stays locked."),
+    Setting("auth.min_password_length", 10, "Shortest password accepted."),
+    Setting(
+        "auth.secure_cookies",
+        "auto",
+        "Session cookie Secure flag: auto (when the request came over HTTPS, directly or "
+        "from a trusted proxy) | always | never.",
+    ),
+    Setting(
+        "auth.proxy_header",
+        "",
+        "Single sign-on: header naming the signed-in user, set by the county's reverse proxy "
+        '(统一身份认证), e.g. "X-Remote-User". Empty: off.',
+    ),
+    Setting(
+        "auth.trusted_proxies",
+        [],
+        "Addresses of the reverse proxies whose proxy_header and X-Forwarded-Proto are "
+        'believed, e.g. ["127.0.0.1"]. From any other address the header is ignored.',
+    ),
+    Setting(
+        "audit.retention_days",
+        365,
+        "Days the audit log is kept (at least 180: 网络安全法 art. 21 asks for six months).",
+    ),
     Setting("county.name", "示范县", "County name shown on pages and reports."),
     Setting("export.max_rows", 1_000_000, "Most rows one 办件查询 export may hold."),
+    Setting(
+        "export.xlsx_max_rows",
+        100_000,
+        "Most rows an Excel export may hold (Excel costs ~100× the CPU of CSV); more: CSV.",
+    ),
+    Setting(
+        "export.max_concurrent",
+        2,
+        "Exports running at once across all users (each user: one at a time).",
+    ),
     Setting(
         "quality.stale_hours",
         48,
@@ -270,10 +339,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("wall.ticker_cases", 40, "大屏: most overdue and 预警 cases in the ticker."),
     Setting(
-        "wall.kiosk_token",
-        "",
-        "大屏: when set, /wall shows data only with ?token=<this value>. Empty: open.",
-        "PULSE_KIOSK_TOKEN",
+        "wall.frame_ancestors",
+        [],
+        "大屏: origins allowed to show the wall in a frame (e.g. a meeting-room portal); "
+        "empty: no framing (X-Frame-Options DENY on every page).",
     ),
 )
 

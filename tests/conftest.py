@@ -167,3 +167,15 @@ def ticket_row(ticket_id: str, **over: str) -> list[str]:
     }
     row.update(over)
     return [row[h] for h in TICKET_HEADER]
+
+
+@pytest.fixture(autouse=True)
+def system_viewer():
+    """In-process tests read the store as the command line does (SYSTEM). The gate binds
+    the viewer of each request itself; the tests of the door bind other viewers explicitly."""
+    from dashboard.auth import appdb
+    from dashboard.auth.access import SYSTEM, acting_as
+
+    with acting_as(SYSTEM):
+        yield
+    appdb.close_all()

@@ -12,6 +12,18 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, san
 PALETTE = ["#1f6feb", "#e0a100", "#1e9e5a", "#d64541", "#8957e5", "#0aa2c0"]
 
 
+def plain(values) -> list:
+    """Text from the data as Plotly shows text, never markup: Plotly renders a few HTML tags
+    (<a href>, <b>, <br> …) in labels and hover, so a topic typed as `<a href=…>` would be
+    a link. Angle brackets become entities, which Plotly shows as the characters."""
+    return [
+        v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if isinstance(v, str)
+        else v
+        for v in values
+    ]
+
+
 def base_layout(fig: go.Figure, height: int = 320, dark: bool = False) -> go.Figure:
     fig.update_layout(
         height=height,
@@ -83,7 +95,7 @@ def town_bars(
     y = [None if v is None else (v * 100 if rate else v) for v in data[indicator]]
     fig = go.Figure(
         go.Bar(
-            x=data["town_name"].to_list(),
+            x=plain(data["town_name"].to_list()),
             y=y,
             customdata=data["town_code"].to_list(),
             marker_color=PALETTE[0],

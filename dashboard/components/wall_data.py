@@ -8,7 +8,6 @@ screen and never adds to it.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import polars as pl
 
 from dashboard import labels, periods
+from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
 from dashboard.filters import Filters
 from dashboard.metrics import Params, default_as_of, metrics
@@ -75,7 +75,6 @@ class WallConfig:
     color: str
     refresh: int  # seconds between data refreshes
     rotate: int  # seconds between map views; 0 = no rotation
-    token: str = ""
 
     @classmethod
     def from_query(cls, query: dict[str, Any]) -> WallConfig:
@@ -90,18 +89,17 @@ class WallConfig:
         rotate = _int(q.get("rotate"), int(settings.get("wall.rotate_seconds")))
         rotate = 0 if rotate <= 0 else max(rotate, MIN_ROTATE_SECONDS)
         filters = {k: q[k] for k in ("period", "from", "to", "towns") if k in q}
-        return cls(urlencode(filters), color, refresh, rotate, q.get("token", ""))
+        return cls(urlencode(filters), color, refresh, rotate)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> WallConfig:
-        data = data or {}
+        data = data if isinstance(data, dict) else {}
         return cls.from_query(
             {
-                **dict(parse_qsl(data.get("query", ""))),
+                **dict(parse_qsl(str(data.get("query", ""))[:2000])),
                 "color": data.get("color", ""),
                 "refresh": str(data.get("refresh", "")),
                 "rotate": str(data.get("rotate", "")),
-                "token": data.get("token", ""),
             }
         )
 
@@ -111,21 +109,12 @@ class WallConfig:
             "color": self.color,
             "refresh": self.refresh,
             "rotate": self.rotate,
-            "token": self.token,
         }
 
     def views(self) -> list[str]:
         """Map indicators in rotation order, starting with the chosen one."""
         i = MAP_CHOICES.index(self.color)
         return list(MAP_CHOICES[i:] + MAP_CHOICES[:i]) if self.rotate else [self.color]
-
-
-def authorised(token: str | None) -> bool:
-    """True when no kiosk token is configured, or the URL carries the configured one."""
-    expected = str(settings.get("wall.kiosk_token") or "")
-    if not expected:
-        return True
-    return hmac.compare_digest((token or "").encode(), expected.encode())
 
 
 @dataclass
@@ -172,12 +161,14 @@ def load(store: Store, config: WallConfig) -> WallData:
     generation = store.generation
     if generation is None:
         return _compute(store, config.query)  # raises StoreEmpty
-    return _cached(store, str(generation), config.query)
+    # the viewer is part of the key: what a wall shows depends on whose towns it may see
+    return _cached(store, str(generation), config.query, store.viewer())
 
 
 @lru_cache(maxsize=8)
-def _cached(store: Store, generation: str, query: str) -> WallData:
-    return _compute(store, query)
+def _cached(store: Store, generation: str, query: str, viewer: Access) -> WallData:
+    with acting_as(viewer):
+        return _compute(store, query)
 
 
 def _compute(store: Store, query: str) -> WallData:
@@ -205,8 +196,12 @@ def _compute(store: Store, query: str) -> WallData:
 
 
 def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) -> list[dict]:
-    frame = metrics(store, period.start, period.end, as_of, by="town", scope=scope)
-    grid = store.sql(f"select town_code, grid_row, grid_col from towns where {scope.filter_sql()}")
+    frame = metrics(store, period.start, period.end, as_of, by="town", scope=scope, published=True)
+    grid = store.sql(
+        "select town_code, grid_row, grid_col from towns where list_contains($towns, town_code)",
+        scope=scope,
+        published=True,
+    )
     frame = frame.join(grid, on="town_code", how="left").sort("town_code")
     rows = []
     for r in frame.iter_rows(named=True):
@@ -256,7 +251,7 @@ def _ticker(
     """The rows behind the 超期 and 预警 KPIs: the most overdue first, then the nearest
     deadlines, at most wall.ticker_cases in all (both kinds share the room)."""
     limit = max(int(settings.get("wall.ticker_cases")), 2)
-    names = dict(store.sql("select town_code, town_name from towns").iter_rows())
+    names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
     items: list[dict[str, str]] = []
     total = 0
     frames = {}

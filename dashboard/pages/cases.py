@@ -16,6 +16,8 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 from dashboard import case_explorer as explorer
 from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.auth import audit
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.metrics import default_as_of
 from dashboard.store import StoreEmpty, default_store
@@ -206,20 +208,36 @@ def load_rows(request_, search):
     """One block of rows for the grid, the total, and export links for the same rows."""
     if not request_:
         return (no_update,) * 7
+    if not isinstance(request_, dict):
+        raise BadRequest("表格请求无效")
     empty = {"rowData": [], "rowCount": 0}
     off = (None, _link_class(None), None, _link_class(None))
     f = Filters.from_query(search)
     store = default_store()
     try:
         as_of = default_as_of(store)
-        query = explorer.CaseQuery.build(
-            f, as_of, request_.get("sortModel"), request_.get("filterModel")
-        )
-        total = explorer.count(store, query)
-        rows = explorer.page(store, query, request_.get("startRow", 0), request_.get("endRow", 0))
-    except (StoreEmpty, ValueError) as e:
-        message = f"筛选条件无效:{e}" if isinstance(e, explorer.BadRequest) else "尚无数据"
-        return empty, message, *off, ""
+    except (StoreEmpty, ValueError):
+        return empty, "尚无数据", *off, ""
+    query = explorer.CaseQuery.build(
+        f, as_of, request_.get("sortModel"), request_.get("filterModel")
+    )
+    total = explorer.count(store, query)
+    start, end = explorer.block_bounds(request_.get("startRow", 0), request_.get("endRow", 0))
+    rows = explorer.page(store, query, start, end)
+    audit.record(
+        "view_rows",
+        {
+            "page": "办件查询",
+            "period": [str(query.date_from), str(query.date_to)],
+            "towns": list(f.towns),
+            "depts": list(f.depts),
+            "channel": f.channel,
+            "sort": request_.get("sortModel"),
+            "filter": request_.get("filterModel"),
+            "block": [start, end],
+        },
+        rows=len(rows),
+    )
     period = f.resolve(as_of)
     summary = f"共 {total:,} 条办件({period.start} 至 {period.end} 受理)"
     limit = explorer.export_max_rows()

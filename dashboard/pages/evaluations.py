@@ -16,11 +16,12 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
-from dashboard.components.figures import base_layout
+from dashboard.components.figures import base_layout, plain
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid, section_header
 from dashboard.drill import rows_href
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.periods import Period
@@ -248,7 +249,7 @@ def channel_bars(frame: pl.DataFrame) -> go.Figure:
         )
         fig.add_trace(
             go.Bar(
-                x=channels,
+                x=plain(channels),
                 y=[part.get(c, 0) for c in channels],
                 name=labels.RATINGS[rating],
                 customdata=[rating] * len(channels),
@@ -281,15 +282,20 @@ def show_panel(rating_click, channel_click, query):
     if not point:
         return no_update
     point = point[0]
-    rating = int(point["customdata"])
-    channel = point["x"] if trigger == Ids.CHANNELS else None
+    try:
+        rating, total = int(point["customdata"]), int(point["y"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise BadRequest("点击的数据无效") from None
+    channel = point.get("x") if trigger == Ids.CHANNELS else None
+    if rating not in labels.RATINGS or not (channel is None or isinstance(channel, str)):
+        raise BadRequest("点击的数据无效")
     f, store, as_of, period = _context(query)
     frame = store.query(
         "evaluations__rows",
         scope=f.scope(),
         **query_params(f, period, as_of, rating=rating, eval_channel=channel, limit=PANEL_ROWS),
     )
-    total = int(point["y"])  # the bar's figure (rollup); the rows are its newest ones
+    # total: the bar's figure (rollup); the rows are its newest ones
     title = " · ".join(x for x in (channel, labels.RATINGS[rating]) if x)
     note = f"共 {total:,} 条" + (f",下表显示最近 {PANEL_ROWS} 条" if total > PANEL_ROWS else "")
     shown = frame.select(

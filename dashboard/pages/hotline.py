@@ -19,11 +19,12 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
-from dashboard.components.figures import PALETTE, base_layout
+from dashboard.components.figures import PALETTE, base_layout, plain
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid, section_header
 from dashboard.drill import rows_href
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.periods import Period
@@ -281,7 +282,8 @@ def volume_bars(frame: pl.DataFrame, column: str, title: str, color: str) -> go.
     fig = go.Figure(
         go.Bar(
             x=data["tickets"].to_list(),
-            y=data[column].to_list(),
+            y=plain(data[column].to_list()),
+            customdata=data[column].to_list(),  # the value itself, for a click
             orientation="h",
             marker_color=color,
             text=[fmt("hotline_tickets", v) for v in data["tickets"]],
@@ -302,6 +304,15 @@ def volume_bars(frame: pl.DataFrame, column: str, title: str, color: str) -> go.
 # --- the 工单明细 panel ------------------------------------------------------------------------
 
 
+def _clicked(click: dict) -> str:
+    """The category of a clicked bar (its raw value, carried as customdata)."""
+    point = (click.get("points") or [{}])[0]
+    value = point.get("customdata", point.get("y"))
+    if not isinstance(value, str) or len(value) > 200:
+        raise BadRequest("点击的数据无效")
+    return value
+
+
 @callback(
     Output(Ids.SELECTION, "data"),
     Input(Ids.BY_TYPE, "clickData"),
@@ -314,9 +325,9 @@ def select_tickets(type_click, topic_click, _kpi_clicks, cell):
     """What the panel lists: a bar's tickets, or the tickets 解决率 counts (county or town)."""
     trigger = dash.ctx.triggered_id
     if trigger == Ids.BY_TYPE and type_click:
-        return {"request_type": type_click["points"][0]["y"]}
+        return {"request_type": _clicked(type_click)}
     if trigger == Ids.BY_TOPIC and topic_click:
-        return {"topic": topic_click["points"][0]["y"]}
+        return {"topic": _clicked(topic_click)}
     if isinstance(trigger, dict) and any(_kpi_clicks or ()):
         return {"resolution_known": True}
     if trigger == Ids.TOWNS and cell and cell.get("colId") == "hotline_resolution_rate":

@@ -149,8 +149,16 @@ def show_ranking(query, rank_by):
     store = default_store()
     as_of = default_as_of(store)
     period = f.resolve(as_of)
+    # the ranking is published: a town official sees every town's figures here, as in a 通报
     frame = metrics(
-        store, period.start, period.end, as_of, by="town", scope=f.scope(), depts=f.depts
+        store,
+        period.start,
+        period.end,
+        as_of,
+        by="town",
+        scope=f.scope(),
+        depts=f.depts,
+        published=True,
     )
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = rank_by in labels.LOWER_IS_BETTER

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard import labels
-from dashboard.components.figures import PALETTE, base_layout, town_bars, trend
+from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
 from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
 from dashboard.snapshot import content
 from dashboard.snapshot.content import Report, Request
@@ -28,7 +28,12 @@ from dashboard.store import default_store
 from etl import settings
 
 dash.register_page(
-    __name__, path="/report", name="周报打印", title="周报 · 政务服务效能看板", nav=False
+    __name__,
+    path="/report",
+    name="周报打印",
+    title="周报 · 政务服务效能看板",
+    nav=False,
+    roles=("admin", "county", "job"),
 )
 
 log = logging.getLogger(__name__)
@@ -585,7 +590,7 @@ class _Builder:
         fig = go.Figure(
             go.Bar(
                 x=topics["tickets"].to_list()[::-1],
-                y=topics["topic"].to_list()[::-1],
+                y=plain(topics["topic"].to_list()[::-1]),
                 orientation="h",
                 marker_color=PALETTE[0],
                 text=[f"{v:,}" for v in topics["tickets"].to_list()[::-1]],

@@ -11,15 +11,17 @@ from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.auth import audit
+from dashboard.case_explorer import block_bounds
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.metrics import default_as_of
 from dashboard.store import default_store
-from dashboard.trace import TRACES, count_behind, rows_behind
+from dashboard.trace import TRACES, count_behind, rows_behind, sortable
 
 dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政务服务效能看板", nav=False)
 
 PAGE_SIZE = 100  # rows per block the grid asks for; the count above covers every row
-MAX_BLOCK = 1000  # the most rows one request may ask for
 # the grid gets its rows after it is drawn, so widths are set rather than measured
 WIDTHS = {
     "counted": 100,
@@ -144,7 +146,9 @@ def show_summary(search):
     town, dept = selection["town"], selection["dept"]
     town_name = ""
     if town:
-        names = store.sql("select town_name from towns where town_code = $t", {"t": town})
+        names = store.sql(
+            "select town_name from towns where town_code = $t", {"t": town}, public=True
+        )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
         x
@@ -166,23 +170,37 @@ def load_rows(request_, search):
     """One block of the rows, in the order the grid asks for."""
     if not request_:
         return no_update
+    if not isinstance(request_, dict):
+        raise BadRequest("表格请求无效")
     store, indicator, period, selection = _selection(search)
     if indicator not in TRACES:
         return {"rowData": [], "rowCount": 0}
-    start = max(int(request_.get("startRow") or 0), 0)
-    end = max(int(request_.get("endRow") or start + PAGE_SIZE), start)
-    sort_model = request_.get("sortModel") or []
-    sort = (sort_model[0]["colId"], sort_model[0]["sort"] == "desc") if sort_model else None
+    start, end = block_bounds(request_.get("startRow", 0), request_.get("endRow", PAGE_SIZE))
+    sort = grid_sort(request_.get("sortModel"), sortable(indicator))
     total, _ = count_behind(store, indicator, period.start, period.end, **selection)
     rows = rows_behind(
         store,
         indicator,
         period.start,
         period.end,
-        limit=min(end - start, MAX_BLOCK),
+        limit=end - start,
         offset=start,
         sort=sort,
         **selection,
+    )
+    audit.record(
+        "view_rows",
+        {
+            "page": "明细",
+            "indicator": indicator,
+            "period": [str(period.start), str(period.end)],
+            "town": selection["town"],
+            "dept": selection["dept"],
+            "towns": list(selection["scope"].towns or ()),
+            "depts": list(selection["depts"]),
+            "block": [start, end],
+        },
+        rows=rows.height,
     )
     shown = rows.with_columns(
         [
@@ -196,3 +214,15 @@ def load_rows(request_, search):
             pl.when(pl.col("counted")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("counted")
         )
     return {"rowData": shown.to_dicts(), "rowCount": total}
+
+
+def grid_sort(model, fields: tuple[str, ...]) -> tuple[str, bool] | None:
+    """The grid's sortModel (one column) checked against the fields shown; else a 400."""
+    if not model:
+        return None
+    if not isinstance(model, list) or not isinstance(model[0], dict):
+        raise BadRequest("排序参数无效")
+    column, direction = model[0].get("colId"), model[0].get("sort")
+    if not isinstance(column, str) or column not in fields or direction not in ("asc", "desc"):
+        raise BadRequest("排序参数无效")
+    return column, direction == "desc"

@@ -13,12 +13,19 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
+from dashboard.case_explorer import block_bounds
 from dashboard.components.tables import simple_table
+from dashboard.errors import BadRequest
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
 
 dash.register_page(
-    __name__, path="/quality", name="数据质量", title="数据质量 · 政务服务效能看板", order=90
+    __name__,
+    path="/quality",
+    name="数据质量",
+    title="数据质量 · 政务服务效能看板",
+    order=90,
+    roles=("admin", "county"),  # rejected rows carry raw values of every town
 )
 
 LOADS_SHOWN = 100  # newest files listed
@@ -344,14 +351,15 @@ def show_rejects(request_, file_name, reason):
     """One page of rejected rows (a new file or reason choice reloads the grid)."""
     if not request_:
         return no_update, no_update
+    if not all(isinstance(v, str | None) for v in (file_name, reason)):
+        raise BadRequest("筛选参数无效")
     params = {"file": file_name or "", "reason": reason or ""}
-    start = max(0, int(request_.get("startRow") or 0))
-    end = max(start, int(request_.get("endRow") or start))
+    start, end = block_bounds(request_.get("startRow", 0), request_.get("endRow", 0))
     store = default_store()
     try:
         total = int(store.query("quality__rejects_count", **params)["n"][0])
         frame = store.query(
-            "quality__rejects", **params, limit=min(end - start, 1000), offset=start
+            "quality__rejects", **params, limit=end - start, offset=start
         )
     except StoreEmpty:
         return {"rowData": [], "rowCount": 0}, "尚无数据"

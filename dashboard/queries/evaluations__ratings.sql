@@ -6,7 +6,7 @@ with daily as (
     select rating, eval_channel, evaluations
     from agg_evals_daily
     where day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

@@ -9,7 +9,7 @@ with flags as (
     from eval_flags($as_of, $satisfied_rating, $rectify_days, src := 'bad_reviews')
     where is_bad
         and day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

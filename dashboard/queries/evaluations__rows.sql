@@ -10,7 +10,7 @@ with evaluations_in_period as (
         rectify_status, rectified_at
     from evaluations
     where cast(rated_at as date) between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
         and ($rating::integer is null or rating = $rating::integer)
         and ($eval_channel::varchar is null or eval_channel = $eval_channel::varchar)

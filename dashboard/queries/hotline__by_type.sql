@@ -5,7 +5,7 @@ with daily as (
     select request_type, tickets
     from agg_hotline_daily
     where day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

@@ -7,5 +7,5 @@ select
     count(distinct caller_hash) as hotline_repeat_callers,
     count(*) as hotline_repeat_calls
 from repeat_calls($date_from, $date_to, $window_days)
-where {scope}
+where list_contains($towns, town_code)
     and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))

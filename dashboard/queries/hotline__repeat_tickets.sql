@@ -11,7 +11,7 @@
 with repeats as (
     select ticket_id, caller_hash, previous_at
     from repeat_calls($date_from, $date_to, $window_days)
-    where {scope}
+    where list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
         and starts_with(caller_hash, $caller)
 ),
@@ -34,7 +34,7 @@ final as (
     left join towns w using (town_code)
     where cast(t.received_at as date)
             between cast($date_from as date) - cast($window_days as integer) and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], t.dept_name))
 )
 

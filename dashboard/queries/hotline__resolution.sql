@@ -12,7 +12,7 @@ with tickets as (
     select town_code, resolved
     from hotline_tickets
     where cast(received_at as date) between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

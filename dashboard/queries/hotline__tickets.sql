@@ -7,7 +7,7 @@ with flags as (
     select *
     from ticket_flags($as_of)
     where day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
         and ($request_type::varchar is null or request_type = $request_type::varchar)
         and ($topic::varchar is null or coalesce(topic, '未分类') = $topic::varchar)

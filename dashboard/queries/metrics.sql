@@ -1,8 +1,9 @@
 -- Indicators per town, per town × department, or for the county, over [date_from, date_to].
 -- Counts come from indicator_counts (etl/sql/marts/03_indicators.sql); every rate is formed
 -- here and nowhere else. A rate with a zero denominator is NULL (contract §7).
--- Placeholders: {counts} indicator_counts | indicator_counts_raw; {keys} grouping columns;
--- {scope} the viewer's towns; {depts} the chosen departments.
+-- Placeholders (chosen by the code, never by a request): {counts} indicator_counts |
+-- indicator_counts_raw; {keys} the grouping columns. $towns (bound by the Store: the
+-- viewer's towns) and $depts (the chosen departments; empty = all) are parameters.
 with counts as (
     select * from {counts}($date_from, $date_to, $as_of, $online_channels, $horizon,
                            $satisfied_rating, $rectify_days, bucket := $bucket)
@@ -22,7 +23,8 @@ joined as (
     select f.town_code, f.town_name, f.dept_name, c.* exclude (town_code, dept_name)
     from frame f
     left join counts c on c.town_code = f.town_code and c.dept_name = f.dept_name
-    where {scope} and {depts}
+    where list_contains($towns, f.town_code)
+        and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], f.dept_name))
 )
 select {keys},
     coalesce(sum(cases), 0)::bigint as cases,

@@ -1,3 +1,4 @@
+-- access: whole_county (rejected rows, loads and counts of every town: county staff only)
 -- grain: one row per fact source — its loaded files, newest export time (extracted_at) and
 -- newest event in the data; the page turns these into ages against the clock
 with loaded as (

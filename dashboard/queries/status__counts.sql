@@ -1,3 +1,4 @@
+-- access: whole_county (rejected rows, loads and counts of every town: county staff only)
 -- grain: one row — how many records each table of the store holds
 select
     (select count(*) from towns) as towns,

@@ -9,6 +9,6 @@ final as (
     select t.town_code, t.town_name, t.town_type, coalesce(c.cases, 0)::bigint as cases
     from towns t
     left join cases_by_town c using (town_code)
-    where {scope}
+    where list_contains($towns, town_code)
 )
 select town_name, town_type, cases from final order by town_code

@@ -7,7 +7,7 @@ with flags as (
     where town_code = $town
         and item_code = $item_code
         and day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

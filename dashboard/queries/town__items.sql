@@ -9,7 +9,7 @@ with flags as (
     from case_flags($as_of, $online_channels, $horizon)
     where town_code = $town
         and day between $date_from and $date_to
-        and {scope}
+        and list_contains($towns, town_code)
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], dept_name))
 ),
 

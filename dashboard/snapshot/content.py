@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -211,7 +212,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
     as_of = as_of or default_as_of(store)
     period = request.period
     previous = period.previous()
-    names = dict(store.query("shell__towns").iter_rows())
+    names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
     town = request.town
     if town is not None and town not in names:
         by_name = {v: k for k, v in names.items()}
@@ -236,11 +237,16 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         )
 
     jobs = {
-        "towns": figures(period.start, period.end, by="town"),
+        # the ranking and the county's figures are published figures (as in a 通报)
+        "towns": figures(period.start, period.end, by="town", published=True),
         # 体外循环 of the previous period is shown for one town's report only
-        "towns_before": figures(previous.start, previous.end, by="town", flags=bool(town)),
-        "county_now": figures(period.start, period.end, by="county"),
-        "county_before": figures(previous.start, previous.end, by="county", flags=False),
+        "towns_before": figures(
+            previous.start, previous.end, by="town", flags=bool(town), published=True
+        ),
+        "county_now": figures(period.start, period.end, by="county", published=True),
+        "county_before": figures(
+            previous.start, previous.end, by="county", flags=False, published=True
+        ),
         "weekly": figures(week_start, end, by="county", scope=scope, bucket="week", flags=False),
         "monthly": figures(month_start, end, by="county", scope=scope, bucket="month", flags=False),
         "tickets": rows("hotline_tickets"),
@@ -248,7 +254,8 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         **{f"list:{k}": rows(k) for k in ("overdue_open", "warning_open", "bad_reviews")},
     }
     with ThreadPoolExecutor(max_workers=GATHER_THREADS) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        # each job runs in a copy of this context: the viewer (the Store's door) comes along
+        futures = {name: pool.submit(copy_context().run, job) for name, job in jobs.items()}
         done = {name: future.result() for name, future in futures.items()}
     towns, towns_before = done["towns"], done["towns_before"]
     county_now = done["county_now"].row(0, named=True)

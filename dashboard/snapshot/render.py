@@ -79,8 +79,10 @@ class _PrivateServer:
         _logging.getLogger("werkzeug").setLevel(_logging.WARNING)
         app = create_app()
         # as dashboard/server.py: Dash registers its script bundles on the first index page
+        from dashboard.auth.gate import WARMUP
+
         with app.server.test_client() as client:
-            client.get("/")
+            client.get("/", environ_overrides={WARMUP: True})
         self.port = free_port()
         self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
         self._thread = threading.Thread(
@@ -128,13 +130,19 @@ class Renderer:
         self._server: _PrivateServer | None = None
         self._pw = None
         self._browser = None
+        self._credential: str | None = None
 
     def __enter__(self) -> Renderer:
         from playwright.sync_api import sync_playwright
 
+        from dashboard.auth import sessions
+
         if self.base is None:
             self._server = _private_server()
             self.base = self._server.url
+        # the one-time credential of this run: the report page (on the private server or a
+        # running dashboard sharing the app database) lets the renderer in with it, nobody else
+        self._credential = sessions.issue_job_token(minutes=int(self.timeout // 60) + 60)
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(
@@ -146,12 +154,17 @@ class Renderer:
         return self
 
     def __exit__(self, *exc) -> None:
+        from dashboard.auth import sessions
+
         try:
             if self._browser is not None:
                 self._browser.close()
         finally:
             if self._pw is not None:
                 self._pw.stop()
+            if self._credential is not None:
+                sessions.revoke_job_token(self._credential)
+                self._credential = None
         # the private server stays up for the process's next Renderer (its thread is a
         # daemon): Dash's page registry allows one app per process
 
@@ -167,8 +180,13 @@ class Renderer:
     def _render(self, request: Request) -> Rendered:
         started = time.monotonic()
         url = f"{self.base}/report{request.query()}"
+        from dashboard.auth.sessions import JOB_HEADER
+
         context = self._browser.new_context(
-            viewport=VIEWPORT, locale="zh-CN", timezone_id=str(settings.get("snapshot.timezone"))
+            viewport=VIEWPORT,
+            locale="zh-CN",
+            timezone_id=str(settings.get("snapshot.timezone")),
+            extra_http_headers={JOB_HEADER: self._credential or ""},
         )
         problems: list[str] = []
         try:

@@ -83,19 +83,21 @@ def deliver(items: list[Produced], cfg: mail.SmtpConfig | None = None, **kwargs)
 
 
 def town_codes() -> list[str]:
-    from dashboard.store import default_store
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store
 
-    return default_store().query("shell__towns")["town_code"].to_list()
+    return Store(access=SYSTEM).query("shell__towns")["town_code"].to_list()
 
 
 def weekly_job(
     towns: bool | None = None, url: str | None = None, send_mail: bool = True
 ) -> list[Produced]:
     """Last complete week's county PDF (and every town's, with towns), archived and sent."""
+    from dashboard.auth.access import SYSTEM
     from dashboard.metrics import default_as_of
-    from dashboard.store import default_store
+    from dashboard.store import Store
 
-    as_of = default_as_of(default_store())
+    as_of = default_as_of(Store(access=SYSTEM))
     request = default_week(as_of)
     tz = ZoneInfo(str(settings.get("snapshot.timezone")))
     expected = default_week(datetime.now(tz))

@@ -81,8 +81,10 @@ def test_hotline_volumes_sum_to_the_tickets(demo_store, start, end):
 @pytest.mark.slow
 def test_hotline_volumes_follow_scope_and_departments(demo_store):
     start, end = PERIODS[1]
-    town = demo_store.sql("select min(town_code) as t from towns")["t"][0]
-    dept = demo_store.sql("select min(dept_name) as d from hotline_tickets")["d"][0]
+    town = demo_store.sql("select min(town_code) as t from towns", whole_county=True)["t"][0]
+    dept = demo_store.sql("select min(dept_name) as d from hotline_tickets", whole_county=True)[
+        "d"
+    ][0]
     county = _county(demo_store, start, end, scope=Scope((town,)), depts=(dept,))
     by_type = demo_store.query(
         "hotline__by_type", scope=Scope((town,)), **_params(demo_store, start, end, depts=[dept])
@@ -119,7 +121,7 @@ def test_evaluation_rows_are_the_bar_they_open(demo_store):
 @pytest.mark.slow
 @pytest.mark.parametrize(("start", "end"), PERIODS)
 def test_town_items_sum_to_the_town(demo_store, start, end):
-    town = demo_store.sql("select min(town_code) as t from towns")["t"][0]
+    town = demo_store.sql("select min(town_code) as t from towns", whole_county=True)["t"][0]
     row = metrics(demo_store, start, end, default_as_of(demo_store), by="town").filter(
         pl.col("town_code") == town
     )
@@ -193,7 +195,7 @@ def test_choosing_a_town_writes_the_url(demo_store):
 @pytest.mark.slow
 def test_town_kpis_link_to_the_town_rows(demo_store):
     town = page("town")
-    code = demo_store.sql("select min(town_code) as t from towns")["t"][0]
+    code = demo_store.sql("select min(town_code) as t from towns", whole_county=True)["t"][0]
     cards = town.show_kpis(Filters(period="this_year", extra={"town": code}).to_query())
     hrefs = [c for c in str(cards).split("href='")[1:]]
     assert hrefs and all(h.startswith("/rows?") and f"town={code}" in h for h in hrefs)

@@ -19,24 +19,24 @@ def test_answers_are_reused_within_a_generation_and_never_across(
     assert load([*reference_files, first]).exit_code == 0
     store = Store(cache_mb=16)
     town = {"town": "339901001000"}
-    assert store.sql(COUNT, town)["n"][0] == 2
-    assert store.sql(COUNT, town)["n"][0] == 2
+    assert store.sql(COUNT, town, whole_county=True)["n"][0] == 2
+    assert store.sql(COUNT, town, whole_county=True)["n"][0] == 2
     assert (store.cache.hits, store.cache.misses) == (1, 1)
     # other parameters are another question
-    assert store.sql(COUNT, {"town": "nowhere"})["n"][0] == 0
+    assert store.sql(COUNT, {"town": "nowhere"}, whole_county=True)["n"][0] == 0
     assert store.cache.misses == 2
 
     more = write_csv(tmp_path / "b.csv", CASE_HEADER, [case_row("K3")])
     assert load([more]).exit_code == 0
-    assert store.sql(COUNT, town)["n"][0] == 3  # the new generation answers
+    assert store.sql(COUNT, town, whole_county=True)["n"][0] == 3  # the new generation answers
     assert store.cache.misses == 3
 
 
 def test_no_cache_when_switched_off(pulse_env, reference_files, tmp_path):
     assert load(reference_files).exit_code == 0
     store = Store(cache_mb=0)
-    store.sql("select 1 as x")
-    store.sql("select 1 as x")
+    store.sql("select 1 as x", whole_county=True)
+    store.sql("select 1 as x", whole_county=True)
     assert (store.cache.hits, store.cache.misses) == (0, 0)
 
 

@@ -1,5 +1,5 @@
-"""A real server (gunicorn via `pulse serve`) on a free port over a demo store, and Debian's
-chromium driven by Playwright."""
+"""A real server (gunicorn via `pulse serve`) on a free port over a demo store with one
+account per role, and Debian's chromium driven by Playwright, signed in through /login."""
 
 from __future__ import annotations
 
@@ -28,6 +28,56 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_END = date(2026, 11, 20)
+DEMO_TOWN = "339901001000"  # the town of the `town` account (城关街道 in the demo county)
+OTHER_TOWN = "339901101000"  # a town that account may not see
+# name → (role, password); the wall device's token is in WALL_TOKEN once demo_env has run
+ACCOUNTS = {
+    "admin": ("admin", "admin-password-1"),
+    "county": ("county", "county-password-1"),
+    "town": ("town", "town-password-12"),
+}
+WALL_TOKEN: dict[str, str] = {}
+
+
+def make_accounts() -> str:
+    """One account per role in the app database of the current PULSE_DATA_DIR; returns the
+    wall device's token."""
+    from dashboard.auth import accounts, appdb
+
+    for name, (role, password) in ACCOUNTS.items():
+        accounts.add(name, role, (DEMO_TOWN,) if role == "town" else (), password)
+    token = accounts.add("wall", "wall") or ""
+    appdb.close_all()
+    return token
+
+
+def login_session(url: str, name: str = "county"):
+    """A requests.Session signed in through the login form, as a browser would."""
+    import requests
+
+    session = requests.Session()
+    response = session.post(
+        url + "/login",
+        data={"username": name, "password": ACCOUNTS[name][1]},
+        headers={"Origin": url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.text[:300]
+    return session
+
+
+def login_context(browser, url: str, name: str = "county", **options):
+    """A browser context holding the session cookie of `name` (county by default)."""
+    options.setdefault("viewport", {"width": 1440, "height": 900})
+    options.setdefault("locale", "zh-CN")
+    context = browser.new_context(**options)
+    session = login_session(url, name)
+    host = url.split("//", 1)[1].split(":")[0]
+    context.add_cookies(
+        [{"name": c.name, "value": c.value, "domain": host, "path": "/"} for c in session.cookies]
+    )
+    return context
 
 
 def free_port() -> int:
@@ -50,6 +100,7 @@ def demo_env(tmp_path_factory) -> dict[str, str]:
             mp.setenv(k, env[k])
         summary = demo.generate(base / "exports", seed=3, scale=0.03, end=DEMO_END)
         assert load([summary.out_dir]).exit_code == 0
+        WALL_TOKEN["wall"] = make_accounts()
     return env
 
 
@@ -68,7 +119,7 @@ def server(demo_env):
     deadline = time.time() + 60
     while True:
         try:
-            with urllib.request.urlopen(url + "/", timeout=5) as resp:
+            with urllib.request.urlopen(url + "/login", timeout=5) as resp:
                 if resp.status == 200:
                     break
         except OSError:
@@ -95,8 +146,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+def page(browser, server):
+    """A page of a browser signed in as the county analyst."""
+    context = login_context(browser, server, "county")
     pg = context.new_page()
     pg.console_errors = []
     pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))

@@ -308,7 +308,7 @@ def test_case_explorer_pages_sorts_filters_and_exports_on_the_server(server, pag
 
     def expected(where: str = "true") -> int:
         sql = f"select count(*) as n from cases c where {year} and {where}"
-        return int(store.sql(sql)["n"][0])
+        return int(store.sql(sql, whole_county=True)["n"][0])
 
     block_requests = []
     page.on(
@@ -358,7 +358,9 @@ def test_case_explorer_pages_sorts_filters_and_exports_on_the_server(server, pag
         arg=newest,
     )
     grid_ready(page)
-    smallest = store.sql(f"select min(case_id) as m from cases c where {year} and {window}")
+    smallest = store.sql(
+        f"select min(case_id) as m from cases c where {year} and {window}", whole_county=True
+    )
     assert first_case_id(page) == smallest["m"][0]
 
     # a text filter on a column, applied on the server
@@ -384,7 +386,11 @@ def test_case_explorer_pages_sorts_filters_and_exports_on_the_server(server, pag
 
 def test_quality_page_lists_rejected_rows_by_reason_and_freshness(server, page, demo_env):
     store = store_of(demo_env)
-    counts = dict(store.sql("select reason, count(*) from rejects group by reason").iter_rows())
+    counts = dict(
+        store.sql(
+            "select reason, count(*) from rejects group by reason", whole_county=True
+        ).iter_rows()
+    )
     page.goto(server + "/quality")
     page.wait_for_selector("#status-reject-count:has-text('共')")
     settle(page)

@@ -64,7 +64,9 @@ def test_deadline_across_national_day_2026(pulse_env, reference_files, tmp_path)
             case_row("ND4", 受理时间="2026-09-25 10:00", 承诺时限="5", 办结时间="2026-10-10 09:00"),
         ],
     )
-    deadlines = dict(store.sql("select case_id, deadline_at::varchar from cases").iter_rows())
+    deadlines = dict(
+        store.sql("select case_id, deadline_at::varchar from cases", whole_county=True).iter_rows()
+    )
     assert deadlines == {
         "ND1": "2026-10-08 23:59:59",
         "ND2": "2026-10-08 23:59:59",

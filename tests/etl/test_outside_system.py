@@ -427,10 +427,12 @@ def test_thresholds_come_from_the_settings(pulse_env, reference_files, tmp_path)
         + ", ".join(f"{a} := ${a}" for a in defaults)
         + ")",
         {"date_from": NOV[0], "date_to": NOV[1], **defaults},
+        whole_county=True,
     )
     bare = store.sql(
         "select * from outside_system_signals($date_from, $date_to)",
         {"date_from": NOV[0], "date_to": NOV[1]},
+        whole_county=True,
     )
     keys = ("town_code", "dept_name", "signal")
     assert_frame_equal(called.sort(keys), bare.sort(keys))
@@ -550,14 +552,17 @@ def test_demo_busy_departments_are_no_bursts_even_entering_live(demo_county):
     frame = outside_system.signals(demo_county, Params(*YEAR, AS_OF)).filter(
         pl.col("signal") == "batch_entry"
     )
-    peaks = demo_county.sql("""
+    peaks = demo_county.sql(
+        """
         select town_code, dept_name, max(n) as peak from (
             select town_code, dept_name, count(*) over (
                 partition by town_code, dept_name order by recorded_at
                 range between interval 5 minutes preceding and interval 5 minutes following) as n
             from cases)
         group by all
-    """)
+    """,
+        whole_county=True,
+    )
     batch = pl.DataFrame(
         [(p.town_code, p.dept_name) for p in demo.PLANTED if p.signal == "batch_entry"],
         schema=["town_code", "dept_name"],
