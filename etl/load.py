@@ -121,6 +121,7 @@ def load(
         con = open_for_writing(work)
         try:
             privacy.register_sql(con, secret)
+            _mask_stored_text(con)
             run_id = uuid.uuid4().hex[:12]
             for i, (path, source) in enumerate(_in_load_order(files)):
                 if progress:
@@ -168,7 +169,8 @@ def _load_file(
         sha, size = _sha256(path), path.stat().st_size
         result = read_file(path)
     except FileRefused as refused:
-        report.status, report.message = "refused", str(refused)
+        # the message may quote cells of the file (headers seen): numbers masked as in the store
+        report.status, report.message = "refused", privacy.mask_text(str(refused))
         report.source = sniffed.name if isinstance(sniffed, Source) else None
         _log(con, report, run_id, path, sha, size, started)
         return report
@@ -375,11 +377,10 @@ def _store_rejects(con, result: ReadResult, report: FileReport, load_id: int, sh
     report.rejected = sum(reasons.values())
     if not reasons:
         return
-    masked = {"pii_hash": "pii_hash", "pii_name": "mask_name", "free_text": "mask_text"}
-    values = {
-        c.name: f"{masked[c.kind]}(raw.{c.name})" if c.kind in masked else f"raw.{c.name}"
-        for c in source.columns
-    }
+    # Every raw value is kept as read but for personal data: hashed, name-masked, or (any
+    # other column, identifiers too: a rejected row may hold anything anywhere) numbers masked
+    masked = {"pii_hash": "pii_hash", "pii_name": "mask_name"}
+    values = {c.name: f"{masked.get(c.kind, 'mask_text')}(raw.{c.name})" for c in source.columns}
     pairs = ", ".join(f"'{c.header}', {values[c.name]}" for c in source.columns)
     con.execute(
         f"""
@@ -468,6 +469,7 @@ def rebuild(store: str | Path | None = None) -> Path:
     with publish.exclusive_lock(published), publish.next_generation(published) as work:
         con = open_for_writing(work)
         try:
+            _mask_stored_text(con)
             _refresh_derived(con, WorkCalendar.load())
             con.execute("checkpoint")
         finally:
@@ -478,6 +480,40 @@ def rebuild(store: str | Path | None = None) -> Path:
 def _set_meta(con, key: str, value: str | None) -> None:
     con.execute("delete from store_meta where key = ?", [key])
     con.execute("insert into store_meta values (?, ?)", [key, value])
+
+
+# Bumped when the set of masked columns grows: stores written before are masked once more.
+TEXT_MASKING = "2"  # 1: 诉求内容, 评价内容 only; 2: every text column and the rejects
+
+
+def _mask_stored_text(con) -> None:
+    """Bring a store written before every text column was masked (issue 13) up to date:
+    numbers in its text columns and rejected rows are masked in place, once. A changed
+    record gets the content hash of its masked values, so loading its file again counts it
+    a duplicate, as the same file loaded today would be."""
+    if _meta(con, "text_masking") == TEXT_MASKING:
+        return
+    privacy.register_masks(con)
+    for source in ALL_SOURCES:
+        names = [c.name for c in source.columns if c.kind in ("text", "free_text")]
+        if not names:
+            continue
+        touched = " or ".join(f"{n} <> mask_text({n})" for n in names)
+        sets = [f"{n} = mask_text({n})" for n in names]
+        if source.id_column is not None:
+            # SET expressions read the row as it was: the hash masks the text itself
+            stored = [
+                f"mask_text({name})" if name in names else name
+                for name, _ in _store_columns(source)
+            ]
+            sets.append(f"row_hash = {_content_hash(stored)}")
+        con.execute(f"update {source.table} set {', '.join(sets)} where {touched}")
+    con.execute(
+        "update rejects set raw = mask_text(raw::varchar)::json, detail = mask_text(detail) "
+        "where raw::varchar <> mask_text(raw::varchar) or detail <> mask_text(detail)"
+    )
+    con.execute("update loads set message = mask_text(message) where message <> mask_text(message)")
+    _set_meta(con, "text_masking", TEXT_MASKING)
 
 
 def _refresh_derived(con, calendar: WorkCalendar) -> None:

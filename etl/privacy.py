@@ -4,8 +4,11 @@
   outside the store): equal numbers still match (repeat callers), but the store alone
   cannot be reversed by hashing all 11-digit phone numbers.
 - Applicant names are masked to the surname: 张*, 李**, 欧阳**.
-- Free text (诉求内容, 评价内容) has ID and mobile numbers masked: 110*************1X,
-  138****5678.
+- Every text column (事项名称, 受理部门, 一级分类, 诉求内容, 评价内容, the optional text columns,
+  town and department names, and every raw value kept with a rejected row) has ID and
+  mobile numbers masked: 110*************1X, 138****5678. Identifiers (办件编号, 事项编码,
+  工单编号, 评价编号, 乡镇代码) are kept whole: they are joined on, and masking could make
+  two of them equal.
 
 Each rule exists twice with identical results: as TEMP macros on a DuckDB connection
 (`register_sql`, used by the load on whole tables) and as Python functions (used for the
@@ -13,7 +16,10 @@ raw values kept with rejected rows, and to test the SQL).
 
 mask_text only masks numbers that stand alone: a digit run that is longer than the
 pattern (a 20-digit case number, a 12-digit division code) is not an ID or phone number
-and is left whole rather than half-masked.
+and is left whole rather than half-masked. Every pattern holds four digits in a row, so a
+text without them is returned as it is before any pattern runs: most text columns (item
+names, departments) hold no such run, and the load pays ~0.07 s per column of 850,000
+values instead of ~0.6 s.
 """
 
 from __future__ import annotations
@@ -78,7 +84,10 @@ def _sql_regex(pattern: str) -> str:
 _PY_STRIP = _python_regex(_STRIP_CLASS)
 _PY_NAME_SPACE = _python_regex(_NAME_SPACE_CLASS)
 _PY_PHONE_PREFIX = _python_regex(_PHONE_PREFIX)
+# Every _TEXT_RULES pattern contains four digits in a row: text without them is left alone.
+_MAY_HOLD_NUMBER = "[0-9０-９]{4}"
 _PY_TEXT_RULES = tuple((_python_regex(p), r) for p, r in _TEXT_RULES)
+_PY_MAY_HOLD_NUMBER = _python_regex(_MAY_HOLD_NUMBER)
 _WIDE_TABLE = str.maketrans(_WIDE_TO_ASCII)
 
 
@@ -177,6 +186,8 @@ def mask_text(s: str | None) -> str | None:
     if s is None:
         return None
     text = str(s)
+    if not _PY_MAY_HOLD_NUMBER.search(text):
+        return text
     for pattern, replacement in _PY_TEXT_RULES:
         # Twice: a match consumes the character after it, which may be the one that
         # separates the next number from it ("13812345678,13912345678").
@@ -206,14 +217,6 @@ def register_sql(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
     """
     ipad, opad = _hmac_pads(secret)
     no_value = ", ".join(_sql_text(v) for v in _NO_VALUE)
-    compounds = ", ".join(_sql_text(c) for c in COMPOUND_SURNAMES)
-    text_expr = "v::varchar"
-    for pattern, replacement in _TEXT_RULES:
-        for _ in range(2):
-            text_expr = (
-                f"regexp_replace({text_expr}, '{_sql_regex(pattern)}', "
-                f"{_sql_text(replacement)}, 'g')"
-            )
     statements = [
         f"""
         create or replace temp macro _pii_norm(v) as regexp_replace(
@@ -230,6 +233,23 @@ def register_sql(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         end
         """,
         "create or replace temp macro pii_hash(v) as _pii_hmac(_pii_norm(v))",
+    ]
+    for statement in statements:
+        con.execute(statement)
+    register_masks(con)
+
+
+def register_masks(con: duckdb.DuckDBPyConnection) -> None:
+    """Create TEMP macros mask_name(v) and mask_text(v) (no secret needed)."""
+    compounds = ", ".join(_sql_text(c) for c in COMPOUND_SURNAMES)
+    text_expr = "v::varchar"
+    for pattern, replacement in _TEXT_RULES:
+        for _ in range(2):
+            text_expr = (
+                f"regexp_replace({text_expr}, '{_sql_regex(pattern)}', "
+                f"{_sql_text(replacement)}, 'g')"
+            )
+    statements = [
         f"""
         create or replace temp macro _mask_name_n(n) as case
             when n is null or n = '' then null
@@ -243,7 +263,12 @@ def register_sql(con: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         create or replace temp macro mask_name(v) as
             _mask_name_n(regexp_replace(v::varchar, '{_sql_regex(_NAME_SPACE_CLASS)}', '', 'g'))
         """,
-        f"create or replace temp macro mask_text(v) as {text_expr}",
+        f"""
+        create or replace temp macro mask_text(v) as case
+            when regexp_matches(v::varchar, '{_MAY_HOLD_NUMBER}') then {text_expr}
+            else v::varchar
+        end
+        """,
     ]
     for statement in statements:
         con.execute(statement)

@@ -106,19 +106,21 @@ def _typed(col: Column, aliases: dict[str, dict[str, str]]) -> tuple[str, str | 
         return f"pii_hash({c})", None, None
     if col.kind == "pii_name":
         return f"mask_name({c})", None, None
-    if col.kind == "free_text":
+    if col.kind in ("text", "free_text"):
         return f"mask_text({c})", None, None
-    return c, None, None
+    return c, None, None  # id
 
 
 def _detail(col: Column, reason: str) -> str:
+    """The Chinese detail of a reject; the value it quotes is masked like every stored text."""
     label = col.header
+    value = f"'「' || mask_text(c_{col.name}) || '」'"
     text = {
         "missing_required": f"'{label}为空'",
-        "bad_timestamp": f"'{label} ' || '「' || c_{col.name} || '」' || ' 不是有效时间'",
-        "bad_number": f"'{label} ' || '「' || c_{col.name} || '」' || ' 不是整数'",
-        "invalid_value": f"'{label} ' || '「' || c_{col.name} || '」' || ' 不在允许取值内'",
-        "unknown_town": f"'{label} ' || '「' || c_{col.name} || '」' || ' 不在乡镇名录中'",
+        "bad_timestamp": f"'{label} ' || {value} || ' 不是有效时间'",
+        "bad_number": f"'{label} ' || {value} || ' 不是整数'",
+        "invalid_value": f"'{label} ' || {value} || ' 不在允许取值内'",
+        "unknown_town": f"'{label} ' || {value} || ' 不在乡镇名录中'",
     }[reason]
     return text
 
@@ -150,7 +152,7 @@ def staging_sql(source: Source, aliases: dict[str, dict[str, str]] | None = None
             (
                 "not regexp_full_match(t_town_code, '[0-9]{12}')",
                 "invalid_value",
-                "'乡镇代码「' || t_town_code || '」不是12位统计区划代码'",
+                "'乡镇代码「' || mask_text(t_town_code) || '」不是12位统计区划代码'",
             )
         )
     if "promised_days" in names:

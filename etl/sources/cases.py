@@ -11,8 +11,8 @@ SOURCE = Source(
     table="cases",
     id_column="case_id",
     columns=(
-        Column("办件编号", "case_id", "text", required=True),
-        Column("事项编码", "item_code", "text", required=True),
+        Column("办件编号", "case_id", "id", required=True),
+        Column("事项编码", "item_code", "id", required=True),
         Column("事项名称", "item_name", "text", required=True),
         Column("乡镇(街道)", "town_code", "town", required=True, aliases=("乡镇", "街道")),
         Column("受理部门", "dept_name", "text", required=True),

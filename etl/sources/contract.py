@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+# text and free_text: stored with phone and ID numbers masked (etl.privacy.mask_text);
+# id: identifiers, joined on and kept whole; pii_hash / pii_name: never stored in clear.
 Kind = Literal[
+    "id",
     "text",
     "timestamp",
     "integer",

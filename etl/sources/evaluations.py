@@ -12,8 +12,8 @@ SOURCE = Source(
     table="evaluations",
     id_column="eval_id",
     columns=(
-        Column("评价编号", "eval_id", "text", required=True),
-        Column("办件编号", "case_id", "text"),
+        Column("评价编号", "eval_id", "id", required=True),
+        Column("办件编号", "case_id", "id"),
         Column("乡镇(街道)", "town_code", "town", required=True, aliases=("乡镇", "街道")),
         Column("评价部门", "dept_name", "text", required=True),
         Column("评价渠道", "eval_channel", "choice", required=True, allowed=CHANNELS),

@@ -12,7 +12,7 @@ SOURCE = Source(
     table="hotline_tickets",
     id_column="ticket_id",
     columns=(
-        Column("工单编号", "ticket_id", "text", required=True),
+        Column("工单编号", "ticket_id", "id", required=True),
         Column("来电时间", "received_at", "timestamp", required=True),
         Column("乡镇(街道)", "town_code", "town", required=True, aliases=("乡镇", "街道")),
         Column("承办单位", "dept_name", "text", required=True),

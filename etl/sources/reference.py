@@ -10,7 +10,7 @@ TOWNS = Source(
     table="towns",
     id_column=None,
     columns=(
-        Column("乡镇代码", "town_code", "text", required=True),
+        Column("乡镇代码", "town_code", "id", required=True),
         Column("乡镇名称", "town_name", "text", required=True),
         Column("类型", "town_type", "choice", required=True, allowed=TOWN_TYPES),
         Column("网格行", "grid_row", "integer"),

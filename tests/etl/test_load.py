@@ -259,3 +259,134 @@ def test_configured_alias_maps_a_value_in(pulse_env, reference_files, tmp_path):
     report = next(r for r in load([*reference_files, f]).reports if r.source == "cases")
     assert (report.inserted, report.reasons) == (1, {"invalid_value": 1})
     assert _store_rows("select channel from cases") == [("网上办理",)]
+
+
+# --------------------------------------------------------------------------- numbers in text
+# Issue 13: phone and ID numbers are masked in every text column at load, and in the raw
+# values and details of rejected rows; identifiers are kept whole.
+
+PHONE, ID_NO = "13812345678", "11010119900307451X"
+PHONE_MASKED, ID_MASKED = "138****5678", "110*************1X"
+
+
+def _no_number_left(text: str) -> bool:
+    return PHONE not in text and ID_NO not in text and "19900307" not in text
+
+
+def test_numbers_masked_in_every_text_column_of_cases_tickets_and_evaluations(
+    pulse_env, reference_files, tmp_path
+):
+    from tests.conftest import EVAL_HEADER, TICKET_HEADER, eval_row, ticket_row
+
+    cases = write_csv(
+        tmp_path / "c.csv",
+        CASE_HEADER,
+        [
+            case_row("M1", 事项名称=f"养老保险参保登记（咨询{PHONE}）"),
+            case_row("M2", 受理部门=f"社保{ID_NO}"),
+            # a rejected row: numbers in a text column, an identifier and the bad value itself
+            case_row(f"R{PHONE}", 事项名称=f"登记{ID_NO}", 受理时间=f"2026-11-02 {PHONE}"),
+        ],
+    )
+    tickets = write_csv(
+        tmp_path / "t.csv",
+        TICKET_HEADER,
+        [
+            ticket_row("T1", 一级分类=f"社会保障 {PHONE}", 承办单位=f"社保{ID_NO}"),
+            ticket_row("T2", 一级分类=f"社会保障{ID_NO}", 诉求类型="表扬"),  # rejected
+        ],
+    )
+    evals = write_csv(
+        tmp_path / "e.csv",
+        EVAL_HEADER,
+        [
+            eval_row("V1", 评价部门=f"社保 {PHONE}"),
+            eval_row("V2", 评价部门=f"社保{PHONE}", 评价等级="很好"),  # rejected
+        ],
+    )
+    run = load([*reference_files, cases, tickets, evals])
+    _assert_balanced(run)
+    assert sum(r.rejected for r in run.reports) == 3
+    assert _store_rows("select case_id, item_name, dept_name from cases order by 1") == [
+        ("M1", f"养老保险参保登记（咨询{PHONE_MASKED}）", "社保"),
+        ("M2", "城乡居民养老保险参保登记", f"社保{ID_MASKED}"),
+    ]
+    assert _store_rows("select topic, dept_name from hotline_tickets") == [
+        (f"社会保障 {PHONE_MASKED}", f"社保{ID_MASKED}")
+    ]
+    assert _store_rows("select dept_name from evaluations") == [(f"社保 {PHONE_MASKED}",)]
+    rejects = _store_rows("select source, detail, raw::varchar from rejects order by source")
+    assert [r[0] for r in rejects] == ["cases", "evaluations", "hotline"]
+    for _, detail, raw in rejects:
+        assert _no_number_left(detail) and _no_number_left(raw), (detail, raw)
+    case_raw = json.loads(rejects[0][2])
+    assert case_raw["办件编号"] == f"R{PHONE_MASKED}"
+    assert case_raw["事项名称"] == f"登记{ID_MASKED}"
+    assert f"「2026-11-02 {PHONE_MASKED}」" in rejects[0][1]
+    assert json.loads(rejects[2][2])["一级分类"] == f"社会保障{ID_MASKED}"
+    # identifiers stay whole: an evaluation still finds its case by number
+    assert _store_rows("select count(*) from cases where case_id = 'M1'") == [(1,)]
+
+
+def test_reference_names_masked_alike_so_departments_still_match(
+    pulse_env, reference_files, tmp_path
+):
+    towns, _ = reference_files
+    depts = write_csv(
+        tmp_path / "departments.csv",
+        ["部门名称", "乡镇代码", "应进驻"],
+        [[f"社保{PHONE}", "339901001000", "是"]],
+    )
+    cases = write_csv(tmp_path / "c.csv", CASE_HEADER, [case_row("D1", 受理部门=f"社保{PHONE}")])
+    assert load([towns, depts, cases]).exit_code == 0
+    assert _store_rows("select dept_name from departments") == [(f"社保{PHONE_MASKED}",)]
+    assert _store_rows(
+        "select count(*) from cases c join departments d using (town_code, dept_name)"
+    ) == [(1,)]
+
+
+def test_refusal_message_quoting_cells_is_masked(pulse_env, reference_files, tmp_path):
+    # the widest of the first rows is quoted as "headers seen": here a data row
+    strange = write_csv(tmp_path / "strange.csv", ["姓名"], [["张三", PHONE, "某地"]])
+    run = load([strange])
+    assert run.exit_code == 2
+    (message,) = _store_rows("select message from loads where status = 'refused'")[0]
+    assert "strange.csv" in message and PHONE_MASKED in message and PHONE not in message
+    assert run.reports[0].message == message
+
+
+def test_older_store_has_its_text_masked_once_and_reloads_stay_duplicates(
+    pulse_env, reference_files, tmp_path
+):
+    """A store written before every text column was masked: the next load masks what it
+    holds (rejects too) and rehashes the records, so its files reload as duplicates."""
+    from etl.load import TEXT_MASKING, _content_hash, _store_columns
+    from etl.sources import cases as cases_source
+
+    f = write_csv(
+        tmp_path / "c.csv",
+        CASE_HEADER,
+        [case_row("O1", 事项名称=f"登记{PHONE}"), case_row("O2"), case_row("O3", 承诺时限="五")],
+    )
+    assert load([*reference_files, f]).exit_code == 0
+    # make it look like an older store: text in clear, hashed in clear, no masking mark
+    con = duckdb.connect(str(publish.current_file(settings.store_path())))
+    names = [name for name, _ in _store_columns(cases_source.SOURCE)]
+    con.execute(f"update cases set item_name = '登记{PHONE}' where case_id = 'O1'")
+    con.execute(f"update cases set row_hash = {_content_hash(names)}")
+    con.execute(f"update rejects set detail = detail || ' {ID_NO}'")
+    con.execute("delete from store_meta where key = 'text_masking'")
+    con.close()
+    assert _store_rows("select item_name from cases where case_id = 'O1'") == [(f"登记{PHONE}",)]
+
+    nothing = write_csv(tmp_path / "empty.csv", CASE_HEADER, [])
+    load([nothing])
+    assert _store_rows("select item_name from cases where case_id = 'O1'") == [
+        (f"登记{PHONE_MASKED}",)
+    ]
+    assert all(_no_number_left(d) for (d,) in _store_rows("select detail from rejects"))
+    assert _store_rows("select value from store_meta where key = 'text_masking'") == [
+        (TEXT_MASKING,)
+    ]
+    again = next(r for r in load([f]).reports if r.source == "cases")
+    assert (again.inserted, again.updated, again.duplicate) == (0, 0, 2)
