@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -82,7 +83,11 @@ def load(
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=f"导入 {name}")
 
-        run = run_load(paths, store=store, progress=progress)
+        try:
+            run = run_load(paths, store=store, progress=progress)
+        except ValueError as exc:  # a column map or setting that cannot be used: nothing loaded
+            err.print("[red]未导入[/red]", escape(str(exc)), soft_wrap=True)
+            raise typer.Exit(1) from None
     for r in run.reports:
         if r.status == "refused":
             err.print(f"[red]拒收[/red] {r.message}")
@@ -130,6 +135,31 @@ def _print_load_table(run) -> None:
             ", ".join(f"{k} {v}" for k, v in r.reasons.items()),
         )
     console.print(table)
+    from etl.inspection import print_load_notes
+
+    print_load_notes(run.reports, console)
+
+
+@app.command()
+def inspect(
+    file: Annotated[Path, typer.Argument(help="An export file (CSV or Excel).")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """How a file's headers map onto the data contract: source, the column each header
+    becomes, what is missing or unmapped, and a column map to paste. Nothing is loaded;
+    exit status 2 when no source recognises the file."""
+    from etl.inspection import inspect_file, print_inspection
+
+    try:
+        found = inspect_file(file)
+    except ValueError as exc:  # a column map that cannot be used
+        err.print("[red]无法检查[/red]", escape(str(exc)), soft_wrap=True)
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(found.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_inspection(found, console)
+    raise typer.Exit(0 if found.recognised else 2)
 
 
 @app.command()

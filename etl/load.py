@@ -23,7 +23,8 @@ from etl import privacy, publish, settings
 from etl.calendar import WorkCalendar
 from etl.read import FileRefused, ReadResult, extraction_stamp, read_file, sniff_source
 from etl.sources import ALL_SOURCES, Source
-from etl.validate import staging_sql
+from etl.sources.maps import ColumnMap, MapCatalog
+from etl.validate import raw_column, staging_sql
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
 MARTS = Path(__file__).with_name("sql") / "marts"  # flags, rollups, indicators: run in order
@@ -56,6 +57,8 @@ class FileReport:
     message: str | None = None
     encoding: str | None = None
     extracted_at: datetime | None = None
+    column_map: str | None = None  # the column map that recognised the file
+    unmapped: list[str] = field(default_factory=list)  # headers nothing maps: not loaded
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -79,19 +82,25 @@ class LoadRun:
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files as named, folders recursively (supported suffixes, sorted, hidden files skipped)."""
-    out: list[Path] = []
+    return [f for f, _ in _expand_with_roots(paths)]
+
+
+def _expand_with_roots(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
+    """(file, the folder named for it or None): folder column maps apply from that folder
+    down to the file (a file named itself: its own folder's)."""
+    out: list[tuple[Path, Path | None]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             out.extend(
-                f
+                (f, p)
                 for f in sorted(p.rglob("*"))
                 if f.is_file()
                 and f.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         else:
-            out.append(p)
+            out.append((p, None))
     return out
 
 
@@ -113,7 +122,9 @@ def load(
     paths: Sequence[str | Path], store: str | Path | None = None, progress: Progress | None = None
 ) -> LoadRun:
     published = settings.store_path(store)
-    files = expand_paths(paths)
+    files = _expand_with_roots(paths)
+    catalog = MapCatalog()  # a broken map stops the run here, before anything is written
+    mapped = [(path, catalog.for_file(path, root)) for path, root in files]
     secret = privacy.load_or_create_secret()
     calendar = WorkCalendar.load()
     reports: list[FileReport] = []
@@ -123,10 +134,10 @@ def load(
             privacy.register_sql(con, secret)
             _mask_stored_text(con)
             run_id = uuid.uuid4().hex[:12]
-            for i, (path, source) in enumerate(_in_load_order(files)):
+            for i, (path, maps, source) in enumerate(_in_load_order(mapped)):
                 if progress:
                     progress(path.name, i, len(files))
-                reports.append(_load_file(con, path, source, run_id, calendar))
+                reports.append(_load_file(con, path, maps, source, run_id, calendar))
             if progress:
                 progress("", len(files), len(files))
             _refresh_derived(con, calendar)
@@ -136,18 +147,21 @@ def load(
     return LoadRun(published, reports)
 
 
-def _in_load_order(files: list[Path]) -> list[tuple[Path, Source | FileRefused]]:
+Sniffed = tuple[Path, list[ColumnMap], Source | FileRefused]
+
+
+def _in_load_order(files: list[tuple[Path, list[ColumnMap]]]) -> list[Sniffed]:
     """Reference files first (facts are checked against towns), then as given."""
     order = {s.name: i for i, s in enumerate(ALL_SOURCES)}
-    sniffed: list[tuple[Path, Source | FileRefused]] = []
-    for path in files:
+    sniffed: list[Sniffed] = []
+    for path, maps in files:
         try:
-            sniffed.append((path, sniff_source(path)))
+            sniffed.append((path, maps, sniff_source(path, maps=maps)))
         except FileRefused as refused:
-            sniffed.append((path, refused))
+            sniffed.append((path, maps, refused))
 
-    def rank(item: tuple[Path, Source | FileRefused]) -> int:
-        s = item[1]
+    def rank(item: Sniffed) -> int:
+        s = item[2]
         return order[s.name] if isinstance(s, Source) and s.id_column is None else len(order)
 
     return sorted(sniffed, key=rank)  # stable: facts keep the order given
@@ -156,6 +170,7 @@ def _in_load_order(files: list[Path]) -> list[tuple[Path, Source | FileRefused]]
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
+    maps: list[ColumnMap],
     sniffed: Source | FileRefused,
     run_id: str,
     calendar: WorkCalendar,
@@ -167,7 +182,7 @@ def _load_file(
         if isinstance(sniffed, FileRefused):
             raise sniffed
         sha, size = _sha256(path), path.stat().st_size
-        result = read_file(path)
+        result = read_file(path, maps=maps)
     except FileRefused as refused:
         # the message may quote cells of the file (headers seen): numbers masked as in the store
         report.status, report.message = "refused", privacy.mask_text(str(refused))
@@ -176,6 +191,8 @@ def _load_file(
         return report
     report.source, report.encoding = result.source.name, result.encoding
     report.rows_read = result.frame.height
+    report.column_map = result.column_map
+    report.unmapped = [privacy.mask_text(h) for h in result.unmapped]
     con.begin()
     try:
         load_id = _log(con, report, run_id, path, sha, size, started)
@@ -208,8 +225,8 @@ def _log(con, report: FileReport, run_id: str, path: Path, sha, size, started) -
     load_id = con.execute("select nextval('load_ids')").fetchall()[0][0]
     con.execute(
         "insert into loads (load_id, run_id, file_name, file_path, file_sha256, size_bytes,"
-        " source, encoding, started_at, finished_at, status, message)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " source, encoding, started_at, finished_at, status, message, column_map, unmapped)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             run_id,
@@ -223,13 +240,22 @@ def _log(con, report: FileReport, run_id: str, path: Path, sha, size, started) -
             datetime.now().replace(microsecond=0) if report.status == "refused" else None,
             report.status,
             report.message,
+            report.column_map,
+            json.dumps(report.unmapped, ensure_ascii=False),
         ],
     )
     return load_id
 
 
-def _store_columns(source: Source) -> list[tuple[str, str]]:
-    """(store column, staged expression) for the fact or reference table."""
+@dataclass(frozen=True)
+class StoreColumn:
+    name: str  # column of the store table
+    expr: str  # its value, over the staged row
+    supplementary: bool = False  # contract §3a: hashed only when it has a value
+
+
+def _store_columns(source: Source) -> list[StoreColumn]:
+    """The fact or reference table's columns a load writes, in declaration order."""
     renames = {
         "applicant": "applicant_masked",
         "id_number": "id_number_hash",
@@ -241,8 +267,21 @@ def _store_columns(source: Source) -> list[tuple[str, str]]:
         expr = c.name
         if c.name == "satisfaction":
             expr = "coalesce(satisfaction, '未评价')"
-        cols.append((renames.get(c.name, c.name), expr))
+        cols.append(StoreColumn(renames.get(c.name, c.name), expr, c.supplementary))
+        if raw := raw_column(c):
+            cols.append(StoreColumn(raw, raw, c.supplementary))
     return cols
+
+
+def _row_hash(cols: list[StoreColumn], value: Callable[[StoreColumn], str]) -> str:
+    """The content hash of a record: its columns' values as `value` gives them.
+
+    A supplementary column (contract §3a) counts only when it has a value, so a record from
+    a file without those columns hashes as it did before they were declared: such a file
+    loaded again after the upgrade is still a duplicate, not an update."""
+    base = [value(c) for c in cols if not c.supplementary]
+    extra = [(c.name, value(c)) for c in cols if c.supplementary]
+    return _content_hash(base, extra)
 
 
 def _apply(
@@ -251,9 +290,10 @@ def _apply(
     source = result.source
     keys = KEYS[source.name]
     con.register("raw", result.frame.to_arrow())
-    con.execute(f"create or replace temp table staged as {staging_sql(source, _aliases())}")
+    staging = staging_sql(source, _aliases(), result.carried)
+    con.execute(f"create or replace temp table staged as {staging}")
     store_cols = _store_columns(source)
-    hash_expr = _content_hash([expr for _, expr in store_cols])
+    hash_expr = _row_hash(store_cols, lambda c: c.expr)
     key_list = ", ".join(keys)
     con.execute(
         f"create or replace temp table valid as select *, {hash_expr} as row_hash "
@@ -312,8 +352,8 @@ def _apply(
                 select 1 from final f where f.action = 'update'
                 and {" and ".join(f"t.{k} is not distinct from f.{k}" for k in keys)})
         """)
-    names = [name for name, _ in store_cols]
-    exprs = [expr for _, expr in store_cols]
+    names = [c.name for c in store_cols]
+    exprs = [c.expr for c in store_cols]
     if source.id_column is None:
         con.execute(
             f"insert into {table} ({', '.join(names)}) "
@@ -328,16 +368,14 @@ def _apply(
             deadline = (
                 "left join calendar_days a on a.day = f.accepted_at::date "
                 "left join calendar_days w on w.is_workday "
-                "and w.workday_seq = a.workday_seq + f.promised_days"
+                f"and w.workday_seq = a.workday_seq + {_DEADLINE_DAYS.format(t='f')}"
             )
             extra_names.append("deadline_at")
-            extra_exprs.append(
-                "(case when f.promised_days = 0 then f.accepted_at::date "
-                "else w.day end) + interval '23:59:59'"
-            )
+            extra_exprs.append(_DEADLINE.format(t="f", w="w"))
+        selected = ["f." + c.expr if c.expr == c.name else c.expr for c in store_cols]
         con.execute(
             f"insert into {table} ({', '.join(names + extra_names)}) "
-            f"select {', '.join(['f.' + e if e == n else e for n, e in store_cols] + extra_exprs)} "
+            f"select {', '.join(selected + extra_exprs)} "
             f"from final f {deadline} where f.action <> 'duplicate'"
         )
     report.extracted_at = extraction_stamp(result.title_lines) or _newest_timestamp(con, source)
@@ -347,14 +385,21 @@ def _apply(
 def _existing_hash(source: Source) -> str:
     if source.id_column is not None:
         return "row_hash"
-    return _content_hash([name for name, _ in _store_columns(source)])
+    return _row_hash(_store_columns(source), lambda c: c.name)
 
 
-def _content_hash(exprs: list[str]) -> str:
+def _content_hash(exprs: list[str], extra: list[tuple[str, str]] = ()) -> str:
     """MD5 of a record's stored values, hex digits written as letters (g–p for 0–9) so that
-    no run of digits in the store can pass for a phone or ID number."""
+    no run of digits in the store can pass for a phone or ID number. `extra`: (name, value)
+    pairs that count only when the value is not null."""
     values = ", ".join(f"coalesce(({e})::varchar, chr(0))" for e in exprs)
-    return f"translate(md5(concat_ws(chr(31), {values})), '0123456789', 'ghijklmnop')"
+    text = f"concat_ws(chr(31), {values})"
+    if extra:
+        parts = " || ".join(
+            f"coalesce(chr(30) || '{name}=' || ({e})::varchar, '')" for name, e in extra
+        )
+        text = f"({text} || {parts})"
+    return f"translate(md5({text}), '0123456789', 'ghijklmnop')"
 
 
 def _newest_timestamp(con, source: Source) -> datetime | None:
@@ -380,8 +425,10 @@ def _store_rejects(con, result: ReadResult, report: FileReport, load_id: int, sh
     # Every raw value is kept as read but for personal data: hashed, name-masked, or (any
     # other column, identifiers too: a rejected row may hold anything anywhere) numbers masked
     masked = {"pii_hash": "pii_hash", "pii_name": "mask_name"}
-    values = {c.name: f"{masked.get(c.kind, 'mask_text')}(raw.{c.name})" for c in source.columns}
-    pairs = ", ".join(f"'{c.header}', {values[c.name]}" for c in source.columns)
+    # the columns of the row: every declared one, a supplementary one only if the file has it
+    columns = [c for c in source.columns if not c.supplementary or c.name in result.carried]
+    values = {c.name: f"{masked.get(c.kind, 'mask_text')}(raw.{c.name})" for c in columns}
+    pairs = ", ".join(f"'{c.header}', {values[c.name]}" for c in columns)
     con.execute(
         f"""
         insert into rejects
@@ -398,12 +445,23 @@ def _aliases() -> dict[str, dict[str, str]]:
     return settings.get("validation.aliases")
 
 
+# Deadline of a case (contract §3a, §7): the end of the (promised_days + paused_days)-th
+# working day strictly after the acceptance date; 0 days: the end of the acceptance date.
+# {t}: the case row, {w}: the calendar day whose workday_seq is the acceptance day's + days.
+_DEADLINE_DAYS = "({t}.promised_days + coalesce({t}.paused_days, 0))"
+_DEADLINE = (
+    "(case when " + _DEADLINE_DAYS + " = 0 then {t}.accepted_at::date else {w}.day end)"
+    " + interval '23:59:59'"
+)
+
+
 def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> None:
     """Make calendar_days cover the staged cases' deadlines; rebuild it (and every stored
     deadline) when the calendar itself changed, e.g. a new holidays.csv for next year."""
     staged = "cases" if whole_store else "staged where reason is null"
     lo, hi, max_days = con.execute(
-        f"select min(accepted_at)::date, max(accepted_at)::date, max(promised_days) from {staged}"
+        f"select min(accepted_at)::date, max(accepted_at)::date, "
+        f"max({_DEADLINE_DAYS.format(t=staged.split()[0])}) from {staged}"
     ).fetchall()[0]
     have = con.execute("select min(day), max(day) from calendar_days").fetchall()[0]
     fingerprint = calendar.fingerprint
@@ -423,12 +481,11 @@ def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> 
     )
     _set_meta(con, "calendar_fingerprint", fingerprint)
     if stored is not None and stored != fingerprint:
-        con.execute("""
-            update cases set deadline_at = (case when cases.promised_days = 0
-                    then cases.accepted_at::date else w.day end) + interval '23:59:59'
+        con.execute(f"""
+            update cases set deadline_at = {_DEADLINE.format(t="cases", w="w")}
             from calendar_days a, calendar_days w
             where a.day = cases.accepted_at::date and w.is_workday
-              and w.workday_seq = a.workday_seq + cases.promised_days
+              and w.workday_seq = a.workday_seq + {_DEADLINE_DAYS.format(t="cases")}
         """)
 
 
@@ -502,11 +559,13 @@ def _mask_stored_text(con) -> None:
         sets = [f"{n} = mask_text({n})" for n in names]
         if source.id_column is not None:
             # SET expressions read the row as it was: the hash masks the text itself
-            stored = [
-                f"mask_text({name})" if name in names else name
-                for name, _ in _store_columns(source)
-            ]
-            sets.append(f"row_hash = {_content_hash(stored)}")
+            masked = _row_hash(
+                _store_columns(source),
+                lambda c, text=frozenset(names): (
+                    f"mask_text({c.name})" if c.name in text else c.name
+                ),
+            )
+            sets.append(f"row_hash = {masked}")
         con.execute(f"update {source.table} set {', '.join(sets)} where {touched}")
     con.execute(
         "update rejects set raw = mask_text(raw::varchar)::json, detail = mask_text(detail) "

@@ -163,6 +163,20 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "Stationed but silent: flag a department with 应进驻=是 with at most this many cases.",
     ),
+    # column maps (issue 19, etl): docs/column-maps.en.md
+    Setting(
+        "columns.maps",
+        [],
+        "Column maps: a county's export headers → the contract's store names, per source "
+        "system, as [[columns.maps]] tables (source, name, headers); `pulse inspect FILE` "
+        "suggests one. See docs/column-maps.en.md.",
+    ),
+    Setting(
+        "columns.folder_map",
+        "columns.toml",
+        "Name of a column-map file (same [[columns.maps]] shape) that applies to the exports "
+        "of the folder it sits in and the folders below. Empty: such files are not read.",
+    ),
     Setting(
         "validation.aliases",
         {},

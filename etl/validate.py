@@ -19,6 +19,7 @@ REASONS: dict[str, str] = {
     "invalid_value": "取值不在允许范围内",
     "unknown_town": "乡镇不在乡镇名录(towns.csv)中",
     "negative_promised_days": "承诺时限为负数",
+    "negative_paused_days": "特别程序天数为负数",
     "completed_before_accepted": "办结时间早于受理时间",
     "due_before_received": "办理时限或办结时间早于来电时间",
     "superseded_in_file": "同一编号在本文件后面再次出现且内容不同,以后者为准",
@@ -71,7 +72,9 @@ def _aliased(col: Column, aliases: dict[str, dict[str, str]]) -> str:
     return f"coalesce(map_from_entries(list_zip({keys}, {vals}))[c_{col.name}], c_{col.name})"
 
 
-def _typed(col: Column, aliases: dict[str, dict[str, str]]) -> tuple[str, str | None, str | None]:
+def _typed(
+    col: Column, aliases: dict[str, dict[str, str]], carried: frozenset[str] | None = None
+) -> tuple[str, str | None, str | None]:
     """(typed expression, failure condition, failure reason) for one column."""
     c = f"c_{col.name}"
     if col.kind == "timestamp":
@@ -85,7 +88,14 @@ def _typed(col: Column, aliases: dict[str, dict[str, str]]) -> tuple[str, str | 
         return expr, f"{c} is not null and t_{col.name} is null", "bad_number"
     if col.kind == "choice":
         v = _aliased(col, aliases)
-        expr = f"case when ({v}) in ({', '.join(_lit(a) for a in col.allowed)}) then ({v}) end"
+        allowed = ", ".join(_lit(a) for a in col.allowed)
+        if col.other is not None:  # any other text is kept as `other` (raw text aside)
+            other = _lit(col.other)
+            expr = (
+                f"case when ({v}) in ({allowed}) then ({v}) when {c} is not null then {other} end"
+            )
+            return expr, None, None
+        expr = f"case when ({v}) in ({allowed}) then ({v}) end"
         return expr, f"{c} is not null and t_{col.name} is null", "invalid_value"
     if col.kind == "rating":
         words = ", ".join(f"{_lit(k)}: {v}" for k, v in RATINGS.items())
@@ -107,6 +117,8 @@ def _typed(col: Column, aliases: dict[str, dict[str, str]]) -> tuple[str, str | 
     if col.kind == "pii_name":
         return f"mask_name({c})", None, None
     if col.kind in ("text", "free_text"):
+        if col.empty_is_no and carried is not None and col.name in carried:
+            return f"coalesce(mask_text({c}), '')", None, None
         return f"mask_text({c})", None, None
     return c, None, None  # id
 
@@ -125,9 +137,21 @@ def _detail(col: Column, reason: str) -> str:
     return text
 
 
-def staging_sql(source: Source, aliases: dict[str, dict[str, str]] | None = None) -> str:
+def raw_column(col: Column) -> str | None:
+    """The extra staged column that keeps a choice's text when it is stored as `other`."""
+    return f"{col.name}_raw" if col.other is not None else None
+
+
+def staging_sql(
+    source: Source,
+    aliases: dict[str, dict[str, str]] | None = None,
+    carried: frozenset[str] | None = None,
+) -> str:
     """SQL over the view `raw` (_row + one text column per declared column) giving
-    _row, every typed column, reason (NULL when valid) and detail."""
+    _row, every typed column, reason (NULL when valid) and detail.
+
+    `carried`: the columns the file has a header for (None: all); an `empty_is_no` column
+    the file carries stores an empty cell as ''."""
     aliases = aliases or {}
     cols = source.columns
     cells = ",\n        ".join(f"{_cell(c)} as c_{c.name}" for c in cols)
@@ -139,8 +163,15 @@ def staging_sql(source: Source, aliases: dict[str, dict[str, str]] | None = None
             )
     by_reason: dict[str, list[tuple[str, str]]] = {}
     for c in cols:
-        expr, fail, reason = _typed(c, aliases)
+        expr, fail, reason = _typed(c, aliases, carried)
         typed_parts.append(f"{expr} as t_{c.name}")
+        if raw_column(c):
+            v = _aliased(c, aliases)
+            allowed = ", ".join(_lit(a) for a in c.allowed)
+            typed_parts.append(
+                f"case when ({v}) not in ({allowed}) then mask_text(c_{c.name}) end"
+                f" as t_{raw_column(c)}"
+            )
         if fail:
             by_reason.setdefault(reason, []).append((fail, _detail(c, reason)))
     for reason in REASONS:
@@ -163,6 +194,14 @@ def staging_sql(source: Source, aliases: dict[str, dict[str, str]] | None = None
                 "'承诺时限 ' || t_promised_days || ' 为负数'",
             )
         )
+    if "paused_days" in names:
+        checks.append(
+            (
+                "t_paused_days < 0",
+                "negative_paused_days",
+                "'特别程序天数 ' || t_paused_days || ' 为负数'",
+            )
+        )
     if {"completed_at", "accepted_at"} <= names:
         checks.append(
             (
@@ -182,7 +221,8 @@ def staging_sql(source: Source, aliases: dict[str, dict[str, str]] | None = None
     reason_case = "case " + " ".join(f"when {f} then '{r}'" for f, r, _ in checks) + " end"
     detail_case = "case " + " ".join(f"when {f} then {d}" for f, _, d in checks) + " end"
     typed = ",\n        ".join(typed_parts)
-    out_cols = ", ".join(f"t_{c.name} as {c.name}" for c in cols)
+    out_names = [n for c in cols for n in (c.name, raw_column(c)) if n]
+    out_cols = ", ".join(f"t_{n} as {n}" for n in out_names)
     return f"""
 with town_lookup as (
     select map_from_entries(list(distinct {{'k': k, 'v': town_code}})) as town_map

@@ -126,6 +126,85 @@ _ITEMS: tuple[_Item, ...] = (
     _Item("CZ339901003", "小型工程施工备案", "村镇建设", 3, 25),
 )
 
+# --------------------------------------------------------------------------- contract §3a
+# The optional case columns real exports carry. The platform adds them to its export from
+# the month UPGRADE_FILE on (older files lack them: 无数据 for those months). Item type,
+# case type, 一件事 and 特别程序 are platform fields, filled for every town; the window,
+# 现场办结, 跨省通办 and village columns only by the towns whose service centres record
+# them (ATTRIBUTE_TOWNS): elsewhere the cells are empty (无数据 there).
+
+UPGRADE_FILE = 6  # index of the first monthly case file that carries the §3a columns
+ATTRIBUTE_TOWNS: tuple[str, ...] = (
+    "城关街道", "东城街道", "凤鸣街道", "青石镇", "白沙镇", "桃源镇", "龙泉镇",
+)  # fmt: skip
+# share of a town's 窗口办理 cases accepted at a 综合窗口 (the rest: 部门窗口)
+ONE_WINDOW_SHARE = {"街道": 0.92, "镇": 0.75, "乡": 0.55}
+
+# 事项类型 by item; text outside the contract's list is stored as 其他 with the text kept
+_ITEM_TYPES = {
+    "SB339901001": "公共服务", "SB339901002": "行政给付", "SB339901003": "公共服务",
+    "SB339901004": "公共服务", "SB339901005": "行政给付", "YB339901001": "公共服务",
+    "YB339901002": "公共服务", "YB339901003": "行政给付", "YB339901004": "行政确认",
+    "MZ339901001": "行政给付", "MZ339901002": "行政给付", "MZ339901003": "行政给付",
+    "MZ339901004": "行政给付", "MZ339901005": "行政给付", "NY339901001": "行政给付",
+    "NY339901002": "行政备案", "NY339901003": "行政给付", "NY339901004": "行政确认",
+    "ZR339901001": "行政许可", "ZR339901002": "行政许可", "ZR339901003": "公共服务",
+    "TY339901001": "行政确认", "TY339901002": "行政给付", "TY339901003": "其他",
+    "SC339901001": "行政许可", "SC339901002": "行政许可", "SC339901003": "行政许可",
+    "SC339901004": "行政许可", "WJ339901001": "公共服务", "WJ339901002": "行政给付",
+    "WJ339901003": "行政给付", "SF339901001": "公共服务", "SF339901002": "行政裁决",
+    "CZ339901001": "行政给付", "CZ339901002": "其他权力事项", "CZ339901003": "行政备案",
+}  # fmt: skip
+# 一件事 themes: items a bundle takes in (some of their cases are part of one)
+_BUNDLES = {
+    "WJ339901001": "新生儿出生一件事", "SB339901003": "新生儿出生一件事",
+    "SB339901002": "退休一件事", "YB339901001": "退休一件事",
+    "SC339901003": "开办餐饮店一件事", "SC339901004": "开办餐饮店一件事",
+    "ZR339901001": "农村建房一件事", "CZ339901002": "农村建房一件事",
+    "MZ339901004": "残疾人服务一件事", "TY339901001": "退役军人服务一件事",
+    "SC339901001": "个体工商户开业一件事",
+}  # fmt: skip
+# items that can go through 特别程序 (公示, 听证, 专家评审): their clock may pause
+_PAUSABLE_ITEMS = frozenset(
+    {"ZR339901001", "ZR339901002", "MZ339901001", "MZ339901002", "SC339901003", "CZ339901001"}
+)
+# items that 跨省通办 serves
+_CROSS_PROVINCE_ITEMS = frozenset(
+    {"YB339901002", "SB339901003", "SB339901001", "SC339901001", "WJ339901001", "ZR339901003"}
+)
+# village and community agency points (村级代办点) per town, for 帮办代办
+_VILLAGE_STEMS = (
+    "李家", "石桥", "王庄", "河口", "新塘", "上坪", "下坪", "杨柳", "东岗", "西岗", "南湾",
+    "北山", "竹林", "枫树", "梅溪", "桂花", "长岭", "白鹤", "龙潭", "清水", "茶园", "花园",
+    "岭头", "田心", "沙洲", "金星", "红旗", "和平", "光明", "幸福",
+)  # fmt: skip
+VILLAGES_PER_TOWN = 4
+
+# A second vendor (the county centre's own system) exports one month's cases with its own
+# headers; the demo's configuration maps them (columns.toml beside the exports).
+VENDOR_FILE = 7  # index of the monthly case file in the vendor's style
+VENDOR_MAP_NAME = "乙厂商办件明细"
+VENDOR_HEADERS = {
+    "办件编号": "业务流水号", "事项编码": "事项代码", "事项名称": "申办事项",
+    "乡镇(街道)": "所属乡镇", "受理部门": "受理单位", "申报方式": "申请方式",
+    "受理时间": "受理日期", "承诺时限": "承诺期限", "办结时间": "办结日期",
+    "办件状态": "办理状态", "录入时间": "登记时间", "申请人": "申请人姓名",
+    "证件号码": "证件号", "联系电话": "手机号码", "事项类型": "事项类别",
+    "办件类型": "办件类别", "受理窗口": "窗口名称", "窗口类型": "窗口类别",
+    "是否现场办结": "现场办结", "是否跨省通办": "跨省通办", "一件事主题": "一件事名称",
+    "特别程序天数": "特别程序时长", "村(社区)": "代办点",
+}  # fmt: skip
+VENDOR_EXTRA = ("数据来源", "乙厂商一体化受理平台")  # a column the contract does not have
+
+
+def village_names(town: int) -> tuple[str, ...]:
+    """The agency points of a town: 村 in 镇 and 乡, 社区 in 街道."""
+    kind = "社区" if _TOWNS[town].kind == "街道" else "村"
+    start = town * VILLAGES_PER_TOWN % len(_VILLAGE_STEMS)
+    stems = [_VILLAGE_STEMS[(start + j) % len(_VILLAGE_STEMS)] for j in range(VILLAGES_PER_TOWN)]
+    return tuple(f"{s}{kind}" for s in stems)
+
+
 CASE_CHANNELS = ("网上办理", "掌上办理", "窗口办理", "自助终端", "帮办代办")
 CASE_STATUSES = ("在办", "办结", "不予受理", "撤回")
 _OPEN, _DONE, _REFUSED, _WITHDRAWN = 0, 1, 2, 3

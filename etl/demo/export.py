@@ -15,8 +15,10 @@ import polars as pl
 
 from etl.demo.county import (
     _BAD_COMMENTS,
+    _BUNDLES,
     _DONE,
     _GOOD_COMMENTS,
+    _ITEM_TYPES,
     _ITEMS,
     _NOT_STATIONED,
     _RECTIFY,
@@ -34,7 +36,14 @@ from etl.demo.county import (
     RATING_WORDS,
     TOWN_CODES,
     TOWN_NAMES,
+    UPGRADE_FILE,
+    VENDOR_EXTRA,
+    VENDOR_FILE,
+    VENDOR_HEADERS,
+    VENDOR_MAP_NAME,
+    VILLAGES_PER_TOWN,
     _units,
+    village_names,
 )
 from etl.demo.draws import _DAY, _NONE, _Calendar, _choice, _rank_in_groups, _rng
 from etl.demo.people import _id_numbers, _names, _phone_strings, _phones
@@ -44,10 +53,20 @@ from etl.demo.planted import (
     _plant_ticket_rows,
     _planted_mask,
 )
-from etl.demo.simulate import _Cases, _cases_core, _Evals, _evals_core, _Tickets, _tickets_core
+from etl.demo.simulate import (
+    _Attributes,
+    _case_attributes,
+    _Cases,
+    _cases_core,
+    _Evals,
+    _evals_core,
+    _Tickets,
+    _tickets_core,
+)
 from etl.sources import cases as cases_source
 from etl.sources import evaluations as evaluations_source
 from etl.sources import hotline as hotline_source
+from etl.sources.cases import WINDOW_TYPES
 
 
 @dataclass
@@ -59,6 +78,7 @@ class DemoSummary:
     start: date
     end: date
     rows_written: dict[str, int] = field(default_factory=dict)  # data rows, bad ones included
+    column_maps: Path | None = None  # the demo's configuration: columns.toml beside the files
 
 
 # --------------------------------------------------------------------------- formatting
@@ -174,7 +194,8 @@ def _write_xlsx(
 # --------------------------------------------------------------------------- writing
 
 
-_CASE_HEADER = tuple(c.header for c in cases_source.SOURCE.columns)
+_CASE_HEADER = tuple(c.header for c in cases_source.SOURCE.columns if not c.supplementary)
+_OPTIONAL_HEADER = tuple(c.header for c in cases_source.SOURCE.columns if c.supplementary)
 _TS_CASES = ("受理时间", "办结时间", "录入时间")
 
 
@@ -186,7 +207,9 @@ def _case_frame(
     style: np.ndarray | int,
     town_as_name: bool,
     xlsx: bool,
+    attrs: _Attributes | None = None,
 ) -> pl.DataFrame:
+    """One month's cases as the platform exports them; with `attrs`, the §3a columns too."""
     n = len(idx)
     town, day = c.town[idx], c.day[idx]
     town_ids = tuple(t.code3 for t in _TOWNS)
@@ -227,7 +250,88 @@ def _case_frame(
         "证件号码": _id_numbers(rng, c.accepted[idx]),
         "联系电话": _phones(rng, n),
     }
-    return pl.DataFrame({h: cols[h] for h in _CASE_HEADER})
+    if attrs is None:
+        return pl.DataFrame({h: cols[h] for h in _CASE_HEADER})
+    cols |= _optional_columns(c, idx, attrs, xlsx)
+    return pl.DataFrame({h: cols[h] for h in _CASE_HEADER + _OPTIONAL_HEADER})
+
+
+def _optional_columns(c: _Cases, idx: np.ndarray, a: _Attributes, xlsx: bool) -> dict:
+    """Contract §3a columns of the cases `idx` (draws in simulate._case_attributes)."""
+    town, item, window = c.town[idx], c.item[idx], a.window[idx]
+    recorded = pl.Series(a.recorded_by_town[idx])
+    villages = tuple(v for t in range(len(_TOWNS)) for v in village_names(t))
+    village = _lookup(villages, town * VILLAGES_PER_TOWN + a.village[idx])
+    names = pl.DataFrame(
+        {
+            "w": window,
+            "no": a.window_no[idx],
+            "dept": _lookup(DEPARTMENTS, c.dept[idx]),
+            "village": village,
+        }
+    ).select(
+        pl.when(pl.col("w") == 0)
+        .then(pl.format("综合窗口{}号", "no"))
+        .when(pl.col("w") == 1)
+        .then(pl.format("{}窗口", "dept"))
+        .when(pl.col("w") == 2)
+        .then(pl.format("{}代办点", "village"))
+        .when(pl.col("w") == 3)
+        .then(pl.lit("自助服务区"))
+        .alias("name")
+    )["name"]
+
+    def only(series: pl.Series, keep: np.ndarray | pl.Series) -> pl.Series:
+        return pl.select(pl.when(pl.lit(pl.Series(keep))).then(pl.lit(series))).to_series()
+
+    themes = tuple(_BUNDLES.get(it.code, "") for it in _ITEMS)
+    paused = a.paused[idx]
+    paused_col = pl.Series(np.where(paused > 0, paused, 0)).cast(pl.Int64)
+    paused_col = only(paused_col if xlsx else paused_col.cast(pl.String), paused > 0)
+    recorded_np = a.recorded_by_town[idx]
+    return {
+        "事项类型": _lookup(tuple(_ITEM_TYPES[it.code] for it in _ITEMS), item),
+        "办件类型": _lookup(("即办件", "承诺件"), (c.promised[idx] > 0).astype(np.int64)),
+        "受理窗口": only(names, recorded),
+        "窗口类型": only(_lookup(WINDOW_TYPES, np.clip(window, 0, 3)), recorded_np & (window >= 0)),
+        "是否现场办结": only(
+            _lookup(("否", "是"), np.clip(a.onsite[idx], 0, 1)),
+            recorded_np & (a.onsite[idx] >= 0),
+        ),
+        "是否跨省通办": only(_lookup(("否", "是"), a.cross[idx].astype(np.int64)), recorded),
+        "一件事主题": only(_lookup(themes, item), a.bundle[idx]),
+        "特别程序天数": paused_col,
+        "村(社区)": only(village, recorded_np & (window == 2)),
+    }
+
+
+def _vendor_style(df: pl.DataFrame) -> pl.DataFrame:
+    """The second vendor's export: its own headers, Y/N for 是/否, a column of its own."""
+    yes_no = [h for h in ("是否现场办结", "是否跨省通办") if h in df.columns]
+    df = df.with_columns(pl.col(yes_no).replace({"是": "Y", "否": "N"}))
+    extra, value = VENDOR_EXTRA
+    return df.rename(VENDOR_HEADERS).with_columns(pl.lit(value).alias(extra))
+
+
+def _write_column_map(out_dir: Path) -> Path:
+    """The demo's configuration for the vendor's file: a column map beside the exports."""
+    path = out_dir / "columns.toml"
+    names = {c.header: c.name for c in cases_source.SOURCE.columns}
+    lines = [
+        "# 示范县的列映射：乙厂商（县政务服务中心自建系统）导出的办件明细表头 → 数据契约的列。",
+        "# Column map of the demo county: the second vendor's case headers → the contract's",
+        "# columns. `pulse load` reads it for the exports in this folder (docs/column-maps).",
+        "[[columns.maps]]",
+        'source = "cases"',
+        f'name = "{VENDOR_MAP_NAME}"',
+        "[columns.maps.headers]",
+        *(
+            f'"{vendor}" = "{names[header]}"  # {header}'
+            for header, vendor in VENDOR_HEADERS.items()
+        ),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _xlsx_months(cal: _Calendar, n_days: int) -> set[int]:
@@ -242,6 +346,7 @@ def _write_cases(
     cal: _Calendar,
     n_days: int,
     cases: _Cases,
+    attrs: _Attributes,
     extracted: datetime,
     seed: int,
     advance: Callable[[str, float], None],
@@ -262,8 +367,9 @@ def _write_cases(
         idx = np.arange(bounds[i], bounds[i + 1])
         rng = _rng(seed, f"cases-file-{i}")
         xlsx = int(m) in _xlsx_months(cal, n_days)
+        optional = attrs if i >= UPGRADE_FILE else None
         if xlsx:
-            df = _case_frame(cal, cases, idx, rng, 0, False, xlsx=True)
+            df = _case_frame(cal, cases, idx, rng, 0, False, xlsx=True, attrs=optional)
             path = out_dir / f"cases_{year}-{month:02d}.xlsx"
             _write_xlsx(
                 path,
@@ -278,9 +384,13 @@ def _write_cases(
             mode = {5: "slash", 8: "cn"}.get(i, "mixed" if i % 4 == 1 else "iso")
             style = _styles(rng, len(idx), mode)
             gbk = i % 2 == 0
-            df = _case_frame(cal, cases, idx, rng, style, town_as_name=i in (6, 10), xlsx=False)
+            df = _case_frame(
+                cal, cases, idx, rng, style, town_as_name=i in (6, 10), xlsx=False, attrs=optional
+            )
             ok = (~planted[idx]) & (cases.status[idx] == _DONE) & (cases.promised[idx] > 0)
             df, carry = _plant_case_rows(df, ok, i, carry, year)
+            if i == VENDOR_FILE:
+                df = _vendor_style(df)
             if gbk:
                 df = df.rename({"乡镇(街道)": "乡镇（街道）"})
             path = out_dir / f"cases_{year}-{month:02d}.csv"
@@ -549,6 +659,7 @@ _OUTPUT_PATTERNS = (
     "cases_*.xlsx",
     "evaluations_*.csv",
     "hotline_*.csv",
+    "columns.toml",
 )
 
 
@@ -590,7 +701,11 @@ def generate(
     report.total += _WORK["xlsx"] * n_xlsx
     report("生成", core)
     towns_path, depts_path, n_depts = _write_reference(out_dir)
-    case_files, case_rows = _write_cases(out_dir, cal, n_days, cases, extracted_at, seed, report)
+    attrs = _case_attributes(cal, cases, seed)
+    case_files, case_rows = _write_cases(
+        out_dir, cal, n_days, cases, attrs, extracted_at, seed, report
+    )
+    column_maps = _write_column_map(out_dir)
     eval_files, eval_rows = _write_evals(out_dir, cal, n_days, evals, extracted_at, seed, report)
     ticket_files, ticket_rows = _write_tickets(
         out_dir, cal, n_days, tickets, extracted_at, seed, report
@@ -611,4 +726,5 @@ def generate(
         start=start,
         end=end,
         rows_written={"cases": case_rows, "hotline": ticket_rows, "evaluations": eval_rows},
+        column_maps=column_maps,
     )

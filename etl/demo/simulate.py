@@ -9,6 +9,8 @@ import numpy as np
 
 from etl.demo.county import (
     _BAD_COMMENTS,
+    _BUNDLES,
+    _CROSS_PROVINCE_ITEMS,
     _DEPT_BY_TYPE,
     _DEPT_WEIGHT,
     _DONE,
@@ -16,14 +18,18 @@ from etl.demo.county import (
     _ITEMS,
     _NOT_STATIONED,
     _OPEN,
+    _PAUSABLE_ITEMS,
     _REFUSED,
     _TOPICS,
     _TOWNS,
     _WITHDRAWN,
+    ATTRIBUTE_TOWNS,
     CASES_PER_YEAR,
     COUNTY_DEPARTMENTS,
     DEPARTMENTS,
+    ONE_WINDOW_SHARE,
     TICKETS_PER_YEAR,
+    VILLAGES_PER_TOWN,
 )
 from etl.demo.draws import (
     _DAY,
@@ -285,6 +291,66 @@ def _batch_sessions(
     gap = rng.integers(3, 9, len(idx))
     out[idx] = cal.secs(session, np.full(len(idx), 16 * 3600 + 600)) + rank * 6 + gap
     return out
+
+
+# --------------------------------------------------------------------------- case attributes
+
+
+@dataclass
+class _Attributes:
+    """Contract §3a for every case (written only in the files that carry the columns)."""
+
+    recorded_by_town: np.ndarray  # bool: the town records window, 现场办结, 跨省, village
+    window: np.ndarray  # -1 none, else index into WINDOW_TYPES
+    window_no: np.ndarray  # the 综合窗口's number
+    village: np.ndarray  # index into county.village_names(town)
+    onsite: np.ndarray  # -1 unknown, 0 否, 1 是
+    cross: np.ndarray  # bool: 跨省通办
+    bundle: np.ndarray  # bool: part of its item's 一件事 (county._BUNDLES)
+    paused: np.ndarray  # 特别程序 working days (0: none)
+
+
+def _case_attributes(cal: _Calendar, cases: _Cases, seed: int) -> _Attributes:
+    """Drawn from their own stream after everything else: the cases, evaluations and tickets
+    (and the planted problems) are the same with or without them.
+
+    特别程序 goes to some cases of the items that have it (公示, 听证): most of those that
+    would otherwise be completed late (their clock was paused: not overdue, as the law has
+    it), a few others, and some still open."""
+    rng = _rng(seed, "case-attributes")
+    n = len(cases)
+    town, ch, item = cases.town, cases.channel, cases.item
+    codes = np.array([it.code for it in _ITEMS])[item]
+    recorded = np.isin(town, [i for i, t in enumerate(_TOWNS) if t.name in ATTRIBUTE_TOWNS])
+    share = np.array([ONE_WINDOW_SHARE[t.kind] for t in _TOWNS])[town]
+    one_window = rng.random(n) < share
+    # 窗口办理: 综合窗口 or 部门窗口; 自助终端; 帮办代办: a village agency point; online: none
+    window = np.select([ch == 2, ch == 3, ch == 4], [np.where(one_window, 0, 1), 3, 2], -1)
+    window_no = rng.integers(1, 7, n)
+    village = rng.integers(0, VILLAGES_PER_TOWN, n)
+    done = cases.completed != _NONE
+    done_day = cal.day_of(np.where(done, cases.completed, cases.accepted))
+    # 是否现场办结 is recorded for 即办件 taken at a window or an agency point
+    same_day = done & (done_day == cases.day)
+    instant = (cases.promised == 0) & np.isin(ch, (2, 4)) & (cases.status == _DONE)
+    onsite = np.where(instant, same_day.astype(np.int64), -1)
+    cross = np.isin(codes, list(_CROSS_PROVINCE_ITEMS)) & (rng.random(n) < 0.05)
+    bundle = np.isin(codes, list(_BUNDLES)) & (rng.random(n) < 0.04)
+    pausable = np.isin(codes, list(_PAUSABLE_ITEMS)) & (cases.promised > 0)
+    late_by = cal.seq[done_day] - cal.seq[cases.day] - cases.promised  # working days
+    u, extra_days, open_days = rng.random(n), rng.integers(0, 4, n), rng.integers(3, 16, n)
+    other_days = rng.integers(2, 11, n)
+    late = pausable & done & (late_by > 0) & (u < 0.7)
+    paused = np.select(
+        [
+            late,
+            pausable & done & ~late & (u > 0.92),
+            pausable & (cases.status == _OPEN) & (u < 0.4),
+        ],
+        [late_by + extra_days, other_days, open_days],
+        0,
+    )
+    return _Attributes(recorded, window, window_no, village, onsite, cross, bundle, paused)
 
 
 # --------------------------------------------------------------------------- evaluations

@@ -13,7 +13,7 @@ which cell is which column), `text` (CSV and encodings), `excel` (workbooks), `f
 """
 
 from etl.read.base import EXCEL_SUFFIXES, HEAD_ROWS, REASONS, TEXT_SUFFIXES, FileRefused, ReadResult
-from etl.read.sniff import read_file, sniff_source
+from etl.read.sniff import head_rows, read_file, read_header, sniff_source
 from etl.read.stamp import extraction_stamp
 from etl.sources import normalize_header
 
@@ -25,7 +25,9 @@ __all__ = [
     "FileRefused",
     "ReadResult",
     "extraction_stamp",
+    "head_rows",
     "normalize_header",
     "read_file",
+    "read_header",
     "sniff_source",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -56,7 +56,16 @@ class ReadResult:
     header_row: int  # 1-based row (line) number of the header row in the file
     title_lines: list[str]  # non-empty rows above the header, cells joined by a space
     frame: pl.DataFrame  # `_row` (Int64) then one String column per Column.name
-    extra_columns: list[str]  # headers in the file the source does not declare (ignored)
+    unmapped: list[str]  # headers nothing maps: reported, not loaded
+    column_map: str | None = None  # name of the column map that recognised the file
+    carried: frozenset[str] = frozenset()  # store names of the columns the file has
+    # every non-empty header cell: (text, store name or None, how it matched or None)
+    headers: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Former name of `unmapped`."""
+        return self.unmapped
 
 
 def _empty_message(name: str) -> str:

@@ -14,18 +14,24 @@ import python_calamine
 from etl.read.base import _BATCH_ROWS, HEAD_ROWS, FileRefused, ReadResult, _empty_message
 from etl.read.frame import _cell, _concat, _shape
 from etl.read.header import (
-    _extra_columns,
     _find_header,
     _Match,
     _NearMiss,
     _refuse_no_header,
+    _result_fields,
     _title_lines,
     _widest,
 )
 from etl.sources import Source
+from etl.sources.maps import ColumnMap
 
 
-def _read_excel(path: Path, sources: Sequence[Source], sniff: bool = False) -> ReadResult:
+def _read_excel(
+    path: Path,
+    sources: Sequence[Source],
+    sniff: bool = False,
+    maps: Sequence[ColumnMap] = (),
+) -> ReadResult:
     name = path.name
     with contextlib.ExitStack() as stack:
         try:
@@ -56,21 +62,11 @@ def _read_excel(path: Path, sources: Sequence[Source], sniff: bool = False) -> R
                     f"文件 {name} 的工作表「{meta.name}」已损坏，无法读取：{exc}"
                     f" / cannot read sheet '{meta.name}' of {name} (damaged): {exc}",
                 ) from exc
-            # iter_rows yields rows from the sheet's first row (row 1), so the position of a
-            # row in it is its spreadsheet row number; columns start at the first used one.
             rows = iter(sheet.iter_rows())
-            head: list[tuple[int, int, list[str]]] = []
-            non_empty = 0
-            for number, values in enumerate(rows, start=1):
-                cells = [_excel_text(v) for v in values]
-                head.append((number, number, cells))
-                if any(c.strip() for c in cells):
-                    non_empty += 1
-                    if non_empty >= HEAD_ROWS:
-                        break
+            head, non_empty = _sheet_head(rows)
             if non_empty:
                 any_cells = True
-            match, miss = _find_header(head, sources)
+            match, miss = _find_header(head, sources, maps)
             if match is None:
                 if first_seen is None and non_empty:
                     first_seen = _widest(head)
@@ -91,11 +87,52 @@ def _read_excel(path: Path, sources: Sequence[Source], sniff: bool = False) -> R
                 header_row=match.line,
                 title_lines=_title_lines(head[: match.index]),
                 frame=_concat(frames, match.source),
-                extra_columns=_extra_columns(match),
+                **_result_fields(match),
             )
     if not any_cells:
         raise FileRefused(path, "empty", _empty_message(name))
     raise _refuse_no_header(path, sources, first_miss, first_seen or [])
+
+
+def _sheet_head(rows: Iterator[list]) -> tuple[list[tuple[int, int, list[str]]], int]:
+    """The rows up to the HEAD_ROWS-th non-empty one, as text, and how many are non-empty.
+
+    iter_rows yields rows from the sheet's first row (row 1), so the position of a row in it
+    is its spreadsheet row number; columns start at the first used one."""
+    head: list[tuple[int, int, list[str]]] = []
+    non_empty = 0
+    for number, values in enumerate(rows, start=1):
+        cells = [_excel_text(v) for v in values]
+        head.append((number, number, cells))
+        if any(c.strip() for c in cells):
+            non_empty += 1
+            if non_empty >= HEAD_ROWS:
+                break
+    return head, non_empty
+
+
+def head_rows(path: Path) -> list[tuple[int, int, list[str]]]:
+    """The first rows of the first worksheet that has any (for `pulse inspect`)."""
+    try:
+        with path.open("rb") as fh:
+            book = python_calamine.CalamineWorkbook.from_filelike(fh)
+            try:
+                for index, meta in enumerate(book.sheets_metadata):
+                    if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                        continue
+                    head, non_empty = _sheet_head(iter(book.get_sheet_by_index(index).iter_rows()))
+                    if non_empty:
+                        return head
+            finally:
+                book.close()
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise FileRefused(
+            path,
+            "unreadable",
+            f"文件 {path.name} 无法作为 Excel 工作簿打开：{exc} / cannot open {path.name} as an "
+            f"Excel workbook: {exc}",
+        ) from exc
+    return []
 
 
 def _excel_width(cells: list[str]) -> int:

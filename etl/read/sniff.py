@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from etl.read import excel, text
 from etl.read.base import (
     _BOM,
     EXCEL_SUFFIXES,
@@ -17,28 +18,62 @@ from etl.read.base import (
 from etl.read.excel import _read_excel
 from etl.read.text import _read_text
 from etl.sources import ALL_SOURCES, Source
+from etl.sources.maps import ColumnMap, maps_for
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_file(path: Path | str, sources: Sequence[Source] = ALL_SOURCES) -> ReadResult:
-    """Read one file; raise FileRefused when it cannot be read as a whole."""
+def read_file(
+    path: Path | str,
+    sources: Sequence[Source] = ALL_SOURCES,
+    maps: Sequence[ColumnMap] | None = None,
+) -> ReadResult:
+    """Read one file; raise FileRefused when it cannot be read as a whole.
+
+    `maps`: the column maps that may recognise it (None: pulse.toml's and a map file in
+    the file's folder, etl.sources.maps.maps_for)."""
     path = Path(path)
-    if _kind(path) == "excel":
-        return _read_excel(path, sources)
-    return _read_text(path, sources)
+    kind = _kind(path)
+    maps = maps_for(path) if maps is None else maps
+    if kind == "excel":
+        return _read_excel(path, sources, maps=maps)
+    return _read_text(path, sources, maps=maps)
 
 
-def sniff_source(path: Path | str, sources: Sequence[Source] = ALL_SOURCES) -> Source:
-    """The source a file holds, from its header row alone (reads only the first rows of a
-    CSV; an Excel sheet is loaded whole by calamine). Raises FileRefused for what it sees
-    wrong there; a file that sniffs fine can still be refused by read_file (a bad byte
-    further down)."""
+def read_header(
+    path: Path | str,
+    sources: Sequence[Source] = ALL_SOURCES,
+    maps: Sequence[ColumnMap] | None = None,
+) -> ReadResult:
+    """What the header row says (source, map, columns, unmapped headers) with an empty
+    frame: reads only the first rows of a CSV (an Excel sheet is loaded whole by calamine).
+    Raises FileRefused for what it sees wrong there; a file whose header reads fine can
+    still be refused by read_file (a bad byte further down)."""
+    path = Path(path)
+    kind = _kind(path)
+    maps = maps_for(path) if maps is None else maps
+    if kind == "excel":
+        return _read_excel(path, sources, sniff=True, maps=maps)
+    return _read_text(path, sources, sniff=True, maps=maps)
+
+
+def sniff_source(
+    path: Path | str,
+    sources: Sequence[Source] = ALL_SOURCES,
+    maps: Sequence[ColumnMap] | None = None,
+) -> Source:
+    """The source a file holds, from its header row alone (see read_header)."""
+    return read_header(path, sources, maps).source
+
+
+def head_rows(path: Path | str) -> list[tuple[int, int, list[str]]]:
+    """The first rows of a file as text cells, whatever they hold: (first line, last line,
+    cells). For `pulse inspect`, which explains a file no source recognises."""
     path = Path(path)
     if _kind(path) == "excel":
-        return _read_excel(path, sources, sniff=True).source
-    return _read_text(path, sources, sniff=True).source
+        return excel.head_rows(path)
+    return text.head_rows(path)
 
 
 def _kind(path: Path) -> str:

@@ -26,15 +26,16 @@ import polars as pl
 from etl.read.base import _BATCH_ROWS, _BOM, HEAD_ROWS, FileRefused, ReadResult, _empty_message
 from etl.read.frame import _cell, _concat, _shape
 from etl.read.header import (
-    _extra_columns,
     _find_header,
     _Match,
     _NearMiss,
     _refuse_no_header,
+    _result_fields,
     _title_lines,
     _widest,
 )
 from etl.sources import Source
+from etl.sources.maps import ColumnMap
 
 _T = TypeVar("_T")
 
@@ -55,7 +56,12 @@ class _PolarsRefused(Exception):
     """polars cannot parse a piece (bad quoting): read the file with Python's csv module."""
 
 
-def _read_text(path: Path, sources: Sequence[Source], sniff: bool = False) -> ReadResult:
+def _read_text(
+    path: Path,
+    sources: Sequence[Source],
+    sniff: bool = False,
+    maps: Sequence[ColumnMap] = (),
+) -> ReadResult:
     with path.open("rb") as fh:
         has_bom = fh.read(len(_BOM)) == _BOM
     # GBK is decoded as GB18030, its superset
@@ -64,7 +70,7 @@ def _read_text(path: Path, sources: Sequence[Source], sniff: bool = False) -> Re
     utf8_head_ok = False
     for encoding in encodings:
         try:
-            return _read_text_as(path, sources, encoding, sniff)
+            return _read_text_as(path, sources, encoding, sniff, maps)
         except _BadBytes as exc:
             failures.append((exc.offset, encoding))
             utf8_head_ok = not exc.in_head
@@ -78,8 +84,30 @@ def _read_text(path: Path, sources: Sequence[Source], sniff: bool = False) -> Re
     raise _refuse_undecodable(path, offset, "UTF-8" if "utf" in encoding else "GBK/GB18030")
 
 
+def head_rows(path: Path) -> list[tuple[int, int, list[str]]]:
+    """The first rows of a text file as cells, decoded and split as the reader would: the
+    delimiter that gives the widest row (for `pulse inspect`)."""
+    with path.open("rb") as fh:
+        has_bom = fh.read(len(_BOM)) == _BOM
+    failures: list[tuple[int, str]] = []
+    for encoding in ("utf-8-sig",) if has_bom else ("utf-8", "gb18030"):
+        try:
+            head, _ = _head_text(path, encoding)
+        except _BadBytes as exc:
+            failures.append((exc.offset, encoding))
+            continue
+        by_delimiter = [_head_records(head, delim) for delim in (",", "\t")]
+        return max(by_delimiter, key=lambda rows: len(_widest(rows)))
+    offset, encoding = max(failures)
+    raise _refuse_undecodable(path, offset, "UTF-8" if "utf" in encoding else "GBK/GB18030")
+
+
 def _read_text_as(
-    path: Path, sources: Sequence[Source], encoding: str, sniff: bool = False
+    path: Path,
+    sources: Sequence[Source],
+    encoding: str,
+    sniff: bool = False,
+    maps: Sequence[ColumnMap] = (),
 ) -> ReadResult:
     try:
         head, whole = _head_text(path, encoding)
@@ -96,7 +124,7 @@ def _read_text_as(
     for delim in (",", "\t"):
         rows = _head_records(head, delim)
         rows_by_delim[delim] = rows
-        found, miss = _find_header(rows, sources)
+        found, miss = _find_header(rows, sources, maps)
         if found is not None and (match is None or found.line < match.line):
             match, delimiter = found, delim
         if miss is not None:
@@ -125,7 +153,7 @@ def _read_text_as(
         header_row=match.line,
         title_lines=_title_lines(rows_by_delim[delimiter][: match.index]),
         frame=_concat(frames, match.source),
-        extra_columns=_extra_columns(match),
+        **_result_fields(match),
     )
 
 

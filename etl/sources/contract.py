@@ -35,7 +35,17 @@ class Column:
     kind: Kind = "text"
     required: bool = False
     allowed: tuple[str, ...] = ()  # for kind == "choice"
-    aliases: tuple[str, ...] = ()  # other headers seen in the wild
+    aliases: tuple[str, ...] = ()  # other headers seen in the wild, accepted as they are
+    # a choice outside `allowed` is stored as this value, the text as read in <name>_raw
+    other: str | None = None
+    # an optional column real exports carry and older ones lack (contract §3a): when a file
+    # lacks it, its records, hashes and rejects are what they were before it was declared
+    supplementary: bool = False
+    # text: when the file carries the column, an empty cell means "no" (stored ''), so that
+    # "no value" (NULL: the file lacks the column) and "none" can be told apart
+    empty_is_no: bool = False
+    # other vendors' headers: only suggested by `pulse inspect`, never matched by themselves
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,18 @@ create table if not exists cases (
     row_hash         varchar not null, -- content hash: tells an update from a duplicate
     load_id          integer not null, -- loads.load_id of the file that wrote this version
     source_row       integer not null, -- row number in that file
-    evaluated        boolean not null default false -- named by a loaded evaluation (marts)
+    evaluated        boolean not null default false, -- named by a loaded evaluation (marts)
+    -- contract §3a: optional columns real exports carry; NULL where the file lacks them
+    item_type        varchar,          -- 行政许可 … 公共服务, 其他 (any other text: 其他)
+    item_type_raw    varchar,          -- the text as read when it was stored as 其他
+    case_type        varchar,          -- 即办件 / 承诺件
+    window_name      varchar,          -- 受理窗口
+    window_type      varchar,          -- 综合窗口 / 部门窗口 / 村级代办点 / 自助终端
+    onsite_completed boolean,          -- 是否现场办结
+    cross_province   boolean,          -- 是否跨省通办
+    bundle_theme     varchar,          -- 一件事主题; '' = the file has the column, no bundle
+    paused_days      integer,          -- 特别程序天数: working days the deadline moves by
+    village          varchar           -- 村(社区): the village agency point
 );
 
 -- one row per ticket id (the newest version loaded)
@@ -110,7 +121,9 @@ create table if not exists loads (
     rejected     integer not null default 0,
     reasons      json,               -- reason code -> count
     status       varchar not null,   -- loaded | refused
-    message      varchar             -- why a file was refused
+    message      varchar,            -- why a file was refused
+    column_map   varchar,            -- name of the column map that recognised the file
+    unmapped     json                -- headers nothing maps (not loaded), as a list
 );
 
 -- one row per calendar day in the store's range
@@ -129,3 +142,16 @@ create table if not exists store_meta (
 
 -- Columns added after the first release: a store written by an older version gains them here.
 alter table cases add column if not exists evaluated boolean default false;
+-- contract §3a (issue 19): NULL for every case loaded before, as for a file without them
+alter table cases add column if not exists item_type varchar;
+alter table cases add column if not exists item_type_raw varchar;
+alter table cases add column if not exists case_type varchar;
+alter table cases add column if not exists window_name varchar;
+alter table cases add column if not exists window_type varchar;
+alter table cases add column if not exists onsite_completed boolean;
+alter table cases add column if not exists cross_province boolean;
+alter table cases add column if not exists bundle_theme varchar;
+alter table cases add column if not exists paused_days integer;
+alter table cases add column if not exists village varchar;
+alter table loads add column if not exists column_map varchar;
+alter table loads add column if not exists unmapped json;

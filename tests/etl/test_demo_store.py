@@ -178,3 +178,74 @@ def test_count_behind_equals_the_rows_it_counts(demo_store):
         assert total == rows.height > 0
         assert counted == (int(rows["counted"].sum()) if "counted" in rows.columns else None)
         assert set(rows["dept_name"]) <= {"社保", "民政"}
+
+
+COUNTS_SQL = """
+select * from {macro}($date_from, $date_to, $as_of, ['网上办理', '掌上办理'], 1, 3, 10)
+order by town_code, dept_name, period_start
+"""
+
+
+@pytest.mark.parametrize(("start", "end"), _periods(6))
+def test_rollups_equal_raw_definitions_for_every_count(demo_store, start, end):
+    """indicator_counts (rollups) = indicator_counts_raw (flags over the facts), every count
+    column, the §3a ones and their "known" denominators included."""
+    summary, _, store = demo_store
+    params = {"date_from": start, "date_to": end, "as_of": summary.extracted_at}
+    fast = store.sql(COUNTS_SQL.format(macro="indicator_counts"), params, whole_county=True)
+    raw = store.sql(COUNTS_SQL.format(macro="indicator_counts_raw"), params, whole_county=True)
+    assert {"bundle_known", "cross_province_cases", "early_completed"} <= set(fast.columns)
+    assert_frame_equal(fast, raw)
+
+
+def test_demo_optional_columns_some_towns_have_no_data(demo_store):
+    """The demo county carries the §3a columns from its upgrade month on, window figures for
+    some towns only: the other towns' "known" counts are 0 (无数据), and a month before the
+    upgrade has none anywhere."""
+    from etl.demo.county import ATTRIBUTE_TOWNS
+
+    summary, _, store = demo_store
+    month = (date(2026, 10, 1), date(2026, 10, 31))
+    params = {"date_from": month[0], "date_to": month[1], "as_of": summary.extracted_at}
+    by_town = store.sql(
+        "select t.town_name, sum(c.onsite_known)::int as onsite_known,"
+        " sum(c.window_type_known)::int as window_type_known,"
+        " sum(c.cross_province_known)::int as cross_province_known,"
+        " sum(c.bundle_known)::int as bundle_known, sum(c.cases)::int as cases"
+        f" from ({COUNTS_SQL.format(macro='indicator_counts')}) c join towns t using (town_code)"
+        " group by all",
+        params,
+        whole_county=True,
+    )
+    for r in by_town.iter_rows(named=True):
+        recorded = r["town_name"] in ATTRIBUTE_TOWNS
+        for known in ("onsite_known", "window_type_known", "cross_province_known"):
+            assert (r[known] > 0) == recorded, (r["town_name"], known)
+        assert r["bundle_known"] == r["cases"]  # a platform column: every town, every case
+    early = {"date_from": date(2026, 1, 1), "date_to": date(2026, 1, 31), "as_of": params["as_of"]}
+    before = store.sql(
+        "select sum(bundle_known + cross_province_known + onsite_known + window_type_known)"
+        f"::int as n from ({COUNTS_SQL.format(macro='indicator_counts')})",
+        early,
+        whole_county=True,
+    )
+    assert before["n"][0] == 0
+
+
+def test_demo_paused_cases_are_on_time_by_the_law(demo_store):
+    """Cases whose 特别程序 days move the deadline past their completion: overdue by the
+    promise alone, on time by the stored deadline, so not in 超期办结."""
+    _, _, store = demo_store
+    moved = store.sql(
+        """
+        select count(*) as n,
+            count(*) filter (where f.is_overdue_completed) as overdue
+        from case_flags(timestamp '2026-11-20 08:00', [], 1) f
+        join calendar_days a on a.day = f.day
+        join calendar_days w on w.is_workday and w.workday_seq = a.workday_seq + f.promised_days
+        where f.paused_days > 0 and f.promised_days > 0 and f.is_completed
+            and f.completed_at > w.day + interval '23:59:59'
+        """,
+        whole_county=True,
+    )
+    assert moved["n"][0] > 0 and moved["overdue"][0] == 0

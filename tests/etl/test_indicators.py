@@ -79,6 +79,91 @@ def test_deadline_across_national_day_2026(pulse_env, reference_files, tmp_path)
     assert row["on_time_rate"] == pytest.approx(0.5)
 
 
+def _paused(case_id: str, paused: str, **over: str) -> list[str]:
+    return [*case_row(case_id, **over), paused]
+
+
+def test_deadline_with_special_procedure_days_across_national_day_and_adjusted_weekends(
+    pulse_env, reference_files, tmp_path
+):
+    """特别程序 (contract §3a): the deadline is the end of the (promised_days + paused_days)-th
+    working day strictly after the acceptance date. 2026: Fri 09-25 (中秋) and Oct 1–7 are
+    off; Sun 09-20 and Sat 10-10 are adjusted working days (调休)."""
+    open_case = {"办结时间": "", "办件状态": "在办"}
+    done = {
+        "S1": "2026-09-24 17:00",
+        "S2": "2026-10-09 11:00",
+        "S3": "2026-09-30 10:00",
+        "S4": "2026-10-08 10:00",
+    }
+    paused = write_csv(
+        tmp_path / "paused.csv",
+        [*CASE_HEADER, "特别程序天数"],
+        [
+            # Fri 09-18 + 3 + 2: Sun 09-20 (调休), 09-21, 09-22, 09-23, 09-24 → Thu 09-24
+            _paused("S1", "2", 受理时间="2026-09-18 10:00", 承诺时限="3", 办结时间=done["S1"]),
+            # Mon 09-28 + 2 + 3: 09-29, 09-30, 10-08, 10-09, Sat 10-10 (调休) → 10-10; completed
+            # 10-09: on time, although 2 days alone (09-30) would make it overdue
+            _paused("S2", "3", 受理时间="2026-09-28 09:00", 承诺时限="2", 办结时间=done["S2"]),
+            # 即办件 without a pause: the acceptance day; with one day: the next working day
+            _paused("S3", "0", 受理时间="2026-09-30 09:00", 承诺时限="0", 办结时间=done["S3"]),
+            _paused("S4", "1", 受理时间="2026-09-30 09:00", 承诺时限="0", 办结时间=done["S4"]),
+            # open, Thu 09-24 + 1 + 4: 09-28, 09-29, 09-30, 10-08, 10-09 → 10-09
+            _paused("S5", "4", 受理时间="2026-09-24 09:00", 承诺时限="1", **open_case),
+            # the same case without 特别程序 (empty = 0): 09-28 → overdue on 10-08
+            _paused("S6", "", 受理时间="2026-09-24 09:00", 承诺时限="1", **open_case),
+        ],
+    )  # fmt: skip
+    run = load([*reference_files, paused])
+    assert run.exit_code == 0 and sum(r.rejected for r in run.reports) == 0
+    store = Store()
+    deadlines = dict(
+        store.sql("select case_id, deadline_at::varchar from cases", whole_county=True).iter_rows()
+    )
+    assert deadlines == {
+        "S1": "2026-09-24 23:59:59",
+        "S2": "2026-10-10 23:59:59",
+        "S3": "2026-09-30 23:59:59",
+        "S4": "2026-10-08 23:59:59",
+        "S5": "2026-10-09 23:59:59",
+        "S6": "2026-09-28 23:59:59",
+    }
+    as_of = datetime(2026, 10, 8, 10, 0)  # Thursday, the first working day after the holiday
+    row = _town(metrics(store, date(2026, 9, 1), date(2026, 9, 30), as_of=as_of))
+    assert (row["completed"], row["overdue_completed"], row["on_time_rate"]) == (4, 0, 1.0)
+    # the paused open case is no longer overdue: it is due tomorrow (预警)
+    assert (row["overdue_open"], row["warning_open"]) == (1, 1)
+    period = (date(2026, 9, 1), date(2026, 9, 30))
+    overdue = rows_behind(store, "overdue_open", *period, town=CITY, as_of=as_of)
+    warned = rows_behind(store, "warning_open", *period, town=CITY, as_of=as_of)
+    assert list(overdue["case_id"]) == ["S6"] and list(warned["case_id"]) == ["S5"]
+
+
+def test_stored_deadlines_with_special_procedure_follow_a_new_holiday_calendar(
+    pulse_env, reference_files, tmp_path, monkeypatch
+):
+    """When the calendar changes (a new holidays.csv), every stored deadline is computed
+    again, 特别程序 days included."""
+    holidays = tmp_path / "holidays.csv"
+    monkeypatch.setenv("PULSE_HOLIDAYS", str(holidays))
+    holidays.write_text("日期,类型,名称,状态\n2027-03-01,休,测试假日,正式\n", encoding="utf-8")
+    f = write_csv(
+        tmp_path / "c.csv",
+        [*CASE_HEADER, "特别程序天数"],
+        # Fri 2027-02-26 + 1 + 1: Mon 03-01 off → Tue 03-02, Wed 03-03
+        [_paused("H1", "1", 受理时间="2027-02-26 10:00", 承诺时限="1", 办结时间="")],
+    )
+    assert load([*reference_files, f]).exit_code == 0
+
+    def deadline() -> str:
+        return Store().sql("select deadline_at::varchar as d from cases", whole_county=True)["d"][0]
+
+    assert deadline() == "2027-03-03 23:59:59"
+    holidays.write_text("日期,类型,名称,状态\n2027-05-03,休,测试假日,正式\n", encoding="utf-8")
+    load([write_csv(tmp_path / "none.csv", CASE_HEADER, [])])
+    assert deadline() == "2027-03-02 23:59:59"  # Mon 03-01, Tue 03-02
+
+
 def test_immediate_case_on_a_weekend_and_completion_at_the_last_second(
     pulse_env, reference_files, tmp_path
 ):

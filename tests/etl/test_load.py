@@ -360,7 +360,7 @@ def test_older_store_has_its_text_masked_once_and_reloads_stay_duplicates(
 ):
     """A store written before every text column was masked: the next load masks what it
     holds (rejects too) and rehashes the records, so its files reload as duplicates."""
-    from etl.load import TEXT_MASKING, _content_hash, _store_columns
+    from etl.load import TEXT_MASKING, _row_hash, _store_columns
     from etl.sources import cases as cases_source
 
     f = write_csv(
@@ -371,9 +371,9 @@ def test_older_store_has_its_text_masked_once_and_reloads_stay_duplicates(
     assert load([*reference_files, f]).exit_code == 0
     # make it look like an older store: text in clear, hashed in clear, no masking mark
     con = duckdb.connect(str(publish.current_file(settings.store_path())))
-    names = [name for name, _ in _store_columns(cases_source.SOURCE)]
+    in_clear = _row_hash(_store_columns(cases_source.SOURCE), lambda c: c.name)
     con.execute(f"update cases set item_name = '登记{PHONE}' where case_id = 'O1'")
-    con.execute(f"update cases set row_hash = {_content_hash(names)}")
+    con.execute(f"update cases set row_hash = {in_clear}")
     con.execute(f"update rejects set detail = detail || ' {ID_NO}'")
     con.execute("delete from store_meta where key = 'text_masking'")
     con.close()

@@ -35,6 +35,9 @@ select
     c.case_id, c.town_code, c.dept_name, c.item_code, c.item_name, c.channel,
     c.accepted_at, cast(c.accepted_at as date) as day, c.promised_days, c.deadline_at,
     c.completed_at, c.status, c.recorded_at,
+    -- contract §3a (NULL where the file lacked them); deadline_at already counts paused_days
+    c.item_type, c.item_type_raw, c.case_type, c.window_name, c.window_type,
+    c.onsite_completed, c.cross_province, c.bundle_theme, c.paused_days, c.village,
     list_contains(online_channels, c.channel) as is_online,
     c.completed_at is not null as is_completed,
     c.completed_at is not null and c.completed_at <= c.deadline_at as is_on_time,
@@ -42,7 +45,28 @@ select
     c.completed_at is null and c.status = '在办' and as_of > c.deadline_at as is_overdue_open,
     c.completed_at is null and c.status = '在办' and as_of <= c.deadline_at
         and cast(c.deadline_at as date) <= (select warn_day from warn) as is_warning_open,
-    c.completed_at is not null and c.evaluated as is_evaluated
+    c.completed_at is not null and c.evaluated as is_evaluated,
+    -- 承诺件提前办结率 (early_rate): completed 承诺件 (办件类型 when the file says, else
+    -- promised_days ≥ 1), early = completed on a date before the deadline's date
+    c.completed_at is not null
+        and coalesce(c.case_type = '承诺件', c.promised_days >= 1) as is_commitment_completed,
+    c.completed_at is not null
+        and coalesce(c.case_type = '承诺件', c.promised_days >= 1)
+        and cast(c.completed_at as date) < cast(c.deadline_at as date) as is_early_completed,
+    -- 现场办结率 (onsite_rate): completed 窗口办理 / 帮办代办 cases whose 是否现场办结 is known
+    c.completed_at is not null and c.channel in ('窗口办理', '帮办代办')
+        and c.onsite_completed is not null as is_onsite_known,
+    c.completed_at is not null and c.channel in ('窗口办理', '帮办代办')
+        and coalesce(c.onsite_completed, false) as is_onsite,
+    -- 一窗通办率 (one_window_rate): 窗口办理 cases whose 窗口类型 is known; 综合窗口 of those
+    c.channel = '窗口办理' and c.window_type is not null as is_window_type_known,
+    c.channel = '窗口办理' and coalesce(c.window_type = '综合窗口', false) as is_one_window,
+    -- 跨省通办, 一件事, 帮办代办 counts; "known": the value (一件事: the column) is there
+    c.cross_province is not null as is_cross_province_known,
+    coalesce(c.cross_province, false) as is_cross_province,
+    c.bundle_theme is not null as is_bundle_known,
+    coalesce(c.bundle_theme <> '', false) as is_bundle,
+    c.channel = '帮办代办' as is_assisted
 from query_table(src) c;
 
 -- grain: one row per evaluation

@@ -9,7 +9,19 @@ select town_code, dept_name, day, channel,
     count(*) filter (where is_completed) as completed,
     count(*) filter (where is_on_time) as on_time,
     count(*) filter (where is_overdue_completed) as overdue_completed,
-    count(*) filter (where is_evaluated) as evaluated
+    count(*) filter (where is_evaluated) as evaluated,
+    -- contract §7, from the optional columns of §3a (a *_known of 0: no data, not 0)
+    count(*) filter (where is_commitment_completed) as commitment_completed,
+    count(*) filter (where is_early_completed) as early_completed,
+    count(*) filter (where is_onsite_known) as onsite_known,
+    count(*) filter (where is_onsite) as onsite_cases,
+    count(*) filter (where is_window_type_known) as window_type_known,
+    count(*) filter (where is_one_window) as one_window_cases,
+    count(*) filter (where is_cross_province_known) as cross_province_known,
+    count(*) filter (where is_cross_province) as cross_province_cases,
+    count(*) filter (where is_bundle_known) as bundle_known,
+    count(*) filter (where is_bundle) as bundle_cases,
+    count(*) filter (where is_assisted) as assisted_cases
 -- as_of, channels and horizon do not enter these columns
 from case_flags(timestamp '2000-01-01', [], 1)
 group by all;

@@ -1,5 +1,14 @@
 -- Indicator counts per town and department for a period. Rates are formed from these
 -- counts in one place (dashboard/queries/metrics.sql). Generated shape, kept by hand.
+--
+-- Counts of the indicators built on the optional columns (contract §3a, §7) come with the
+-- denominator that says whether the town has the data at all:
+--   early_completed / commitment_completed    承诺件提前办结率 (early_rate)
+--   onsite_cases / onsite_known               现场办结率 (onsite_rate)
+--   one_window_cases / window_type_known      一窗通办率 (one_window_rate)
+--   cross_province_cases, cross_province_known 跨省通办 (known 0: 无数据, not 0)
+--   bundle_cases, bundle_known                一件事 (known 0: no file carried 一件事主题)
+--   assisted_cases                            帮办代办 (申报方式, always known)
 
 -- From the rollups: what the CLI, the pages and the PDF use.
 -- grain: one row per (town_code, dept_name, period_start) with any activity in
@@ -14,7 +23,18 @@ with parts as (
         sum(completed) as completed,
         sum(on_time) as on_time,
         sum(overdue_completed) as overdue_completed,
-        sum(evaluated) as evaluated
+        sum(evaluated) as evaluated,
+        sum(commitment_completed) as commitment_completed,
+        sum(early_completed) as early_completed,
+        sum(onsite_known) as onsite_known,
+        sum(onsite_cases) as onsite_cases,
+        sum(window_type_known) as window_type_known,
+        sum(one_window_cases) as one_window_cases,
+        sum(cross_province_known) as cross_province_known,
+        sum(cross_province_cases) as cross_province_cases,
+        sum(bundle_known) as bundle_known,
+        sum(bundle_cases) as bundle_cases,
+        sum(assisted_cases) as assisted_cases
     from agg_cases_daily
     where day between date_from and date_to
     group by all
@@ -69,6 +89,17 @@ select town_code, dept_name, period_start,
     coalesce(sum(on_time), 0)::bigint as on_time,
     coalesce(sum(overdue_completed), 0)::bigint as overdue_completed,
     coalesce(sum(evaluated), 0)::bigint as evaluated,
+    coalesce(sum(commitment_completed), 0)::bigint as commitment_completed,
+    coalesce(sum(early_completed), 0)::bigint as early_completed,
+    coalesce(sum(onsite_known), 0)::bigint as onsite_known,
+    coalesce(sum(onsite_cases), 0)::bigint as onsite_cases,
+    coalesce(sum(window_type_known), 0)::bigint as window_type_known,
+    coalesce(sum(one_window_cases), 0)::bigint as one_window_cases,
+    coalesce(sum(cross_province_known), 0)::bigint as cross_province_known,
+    coalesce(sum(cross_province_cases), 0)::bigint as cross_province_cases,
+    coalesce(sum(bundle_known), 0)::bigint as bundle_known,
+    coalesce(sum(bundle_cases), 0)::bigint as bundle_cases,
+    coalesce(sum(assisted_cases), 0)::bigint as assisted_cases,
     coalesce(sum(overdue_open), 0)::bigint as overdue_open,
     coalesce(sum(warning_open), 0)::bigint as warning_open,
     coalesce(sum(evaluations), 0)::bigint as evaluations,
@@ -101,7 +132,18 @@ with parts as (
         count(*) filter (where is_overdue_completed) as overdue_completed,
         count(*) filter (where is_evaluated) as evaluated,
         count(*) filter (where is_overdue_open) as overdue_open,
-        count(*) filter (where is_warning_open) as warning_open
+        count(*) filter (where is_warning_open) as warning_open,
+        count(*) filter (where is_commitment_completed) as commitment_completed,
+        count(*) filter (where is_early_completed) as early_completed,
+        count(*) filter (where is_onsite_known) as onsite_known,
+        count(*) filter (where is_onsite) as onsite_cases,
+        count(*) filter (where is_window_type_known) as window_type_known,
+        count(*) filter (where is_one_window) as one_window_cases,
+        count(*) filter (where is_cross_province_known) as cross_province_known,
+        count(*) filter (where is_cross_province) as cross_province_cases,
+        count(*) filter (where is_bundle_known) as bundle_known,
+        count(*) filter (where is_bundle) as bundle_cases,
+        count(*) filter (where is_assisted) as assisted_cases
     from case_flags(as_of, online_channels, horizon)
     where day between date_from and date_to
     group by all
@@ -136,6 +178,17 @@ select town_code, dept_name, period_start,
     coalesce(sum(on_time), 0)::bigint as on_time,
     coalesce(sum(overdue_completed), 0)::bigint as overdue_completed,
     coalesce(sum(evaluated), 0)::bigint as evaluated,
+    coalesce(sum(commitment_completed), 0)::bigint as commitment_completed,
+    coalesce(sum(early_completed), 0)::bigint as early_completed,
+    coalesce(sum(onsite_known), 0)::bigint as onsite_known,
+    coalesce(sum(onsite_cases), 0)::bigint as onsite_cases,
+    coalesce(sum(window_type_known), 0)::bigint as window_type_known,
+    coalesce(sum(one_window_cases), 0)::bigint as one_window_cases,
+    coalesce(sum(cross_province_known), 0)::bigint as cross_province_known,
+    coalesce(sum(cross_province_cases), 0)::bigint as cross_province_cases,
+    coalesce(sum(bundle_known), 0)::bigint as bundle_known,
+    coalesce(sum(bundle_cases), 0)::bigint as bundle_cases,
+    coalesce(sum(assisted_cases), 0)::bigint as assisted_cases,
     coalesce(sum(overdue_open), 0)::bigint as overdue_open,
     coalesce(sum(warning_open), 0)::bigint as warning_open,
     coalesce(sum(evaluations), 0)::bigint as evaluations,

@@ -42,7 +42,7 @@ def departments(county) -> pl.DataFrame:
 def cases(county, towns) -> pl.DataFrame:
     frames = [_read_text(p) for p in _files(county, "cases_") if p.suffix == ".csv"]
     frames += [_read_xlsx(p)[1] for p in _files(county, "cases_") if p.suffix == ".xlsx"]
-    df = _with_town_code(pl.concat(frames), towns)
+    df = _with_town_code(pl.concat(frames, how="diagonal"), towns)
     return df.with_columns(
         acc=_ts("受理时间"),
         done=_ts("办结时间"),

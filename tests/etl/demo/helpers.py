@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from etl import demo
+from etl.demo.county import VENDOR_EXTRA, VENDOR_HEADERS
 from etl.sources import ALL_SOURCES, normalize_header
 
 END = date(2026, 11, 22)
@@ -26,12 +27,20 @@ def _decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("gbk"), "gbk"
 
 
-def _read_text(path: Path) -> pl.DataFrame:
+def _read_text(path: Path, contract_headers: bool = True) -> pl.DataFrame:
+    """A CSV export's rows; the second vendor's file in the contract's headers and values
+    (as its column map reads it) unless `contract_headers` is false."""
     text, _ = _decode(path.read_bytes())
     lines = text.splitlines(keepends=True)
     sep = "\t" if "\t" in lines[3] else ","
     df = pl.read_csv(io.StringIO("".join(lines[3:])), separator=sep, infer_schema=False)
-    return df.rename({c: normalize_header(c) for c in df.columns})
+    df = df.rename({c: normalize_header(c) for c in df.columns})
+    if contract_headers and VENDOR_HEADERS["办件编号"] in df.columns:
+        back = {normalize_header(v): normalize_header(k) for k, v in VENDOR_HEADERS.items()}
+        df = df.drop(VENDOR_EXTRA[0]).rename(back)
+        yes_no = ("是否现场办结", "是否跨省通办")
+        df = df.with_columns(pl.col(yes_no).replace({"Y": "是", "N": "否"}))
+    return df
 
 
 def _read_xlsx(path: Path) -> tuple[list[list], pl.DataFrame]:

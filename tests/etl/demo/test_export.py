@@ -10,6 +10,13 @@ import polars as pl
 import pytest
 
 from etl import demo
+from etl.demo.county import (
+    UPGRADE_FILE,
+    VENDOR_EXTRA,
+    VENDOR_FILE,
+    VENDOR_HEADERS,
+    VENDOR_MAP_NAME,
+)
 from etl.sources import normalize_header
 from tests.etl.demo.helpers import (
     BY_NAME,
@@ -34,6 +41,7 @@ def test_files_written_with_title_rows_headers_and_encodings(county):
     assert all(p.exists() and p.parent == county.out_dir for p in county.files)
 
     encodings = set()
+    vendor = [*(normalize_header(h) for h in VENDOR_HEADERS.values()), VENDOR_EXTRA[0]]
     for path in county.files:
         if path.suffix == ".xlsx" or path.name in names[:2]:
             continue
@@ -45,7 +53,16 @@ def test_files_written_with_title_rows_headers_and_encodings(county):
         assert lines[2] == ""
         sep = "\t" if path.name.startswith("hotline_") else ","
         header = [normalize_header(h) for h in lines[3].split(sep)]
-        assert header == [normalize_header(c.header) for c in source.columns]
+        contract = [normalize_header(c.header) for c in source.columns]
+        if source.name != "cases":
+            assert header == contract
+        elif case_files.index(path) == VENDOR_FILE:  # the second vendor's style
+            assert header == vendor
+        elif case_files.index(path) >= UPGRADE_FILE:  # the §3a columns from then on
+            assert header == contract
+        else:
+            assert header == [h for h, c in zip(contract, source.columns, strict=True)
+                              if not c.supplementary]  # fmt: skip
         encodings.add((path.name.split("_")[0], encoding))
     assert encodings == {
         ("cases", "gbk"),
@@ -67,9 +84,11 @@ def test_xlsx_month_has_merged_title_and_datetime_cells(county):
     assert rows[0][0] == "示范县2026年11月办件明细表"
     assert rows[1][0] == "导出时间：2026-11-22 08:00:00"
     assert all(v == "" for v in rows[2])
-    assert [normalize_header(h) for h in rows[3]] == [
+    assert [normalize_header(h) for h in rows[3]] == [  # §3a columns included
         normalize_header(c.header) for c in BY_NAME["cases"].columns
     ]
+    paused = df["特别程序天数"].drop_nulls()
+    assert paused.len() > 0 and (paused.cast(pl.Int64) > 0).all()  # number cells
     accepted = [r[6] for r in rows[4:]]
     assert all(isinstance(v, datetime) and v.microsecond == 0 for v in accepted)
     assert min(accepted) >= datetime(2026, 11, 1)
@@ -79,7 +98,7 @@ def test_xlsx_month_has_merged_title_and_datetime_cells(county):
 
     with zipfile.ZipFile(path) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    assert '<mergeCell ref="A1:N1"/>' in sheet
+    assert '<mergeCell ref="A1:W1"/>' in sheet
 
 
 def test_reference_files(towns, departments):
@@ -111,6 +130,7 @@ def test_same_inputs_give_byte_identical_files(tmp_path):
     for pa, pb in zip(a.files, b.files, strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
     assert a.counts == b.counts
+    assert a.column_maps.read_bytes() == b.column_maps.read_bytes()
     c = demo.generate(tmp_path / "c", seed=4, scale=0.01, end=date(2026, 6, 30))
     assert (tmp_path / "c" / "cases_2026-03.csv").read_bytes() != (
         tmp_path / "a" / "cases_2026-03.csv"
@@ -146,3 +166,25 @@ def test_progress_reports_overall_fraction(county):
 def test_rejects_invalid_scale(tmp_path):
     with pytest.raises(ValueError):
         demo.generate(tmp_path, scale=0)
+
+
+def test_the_vendor_file_loads_through_the_demos_column_map(county):
+    """One month in a second vendor's header style, read through columns.toml beside the
+    exports (the demo's configuration), with no code change."""
+    import tomllib
+
+    from etl.read import read_file
+    from etl.sources import cases
+
+    assert county.column_maps == county.out_dir / "columns.toml"
+    (table,) = tomllib.loads(county.column_maps.read_text(encoding="utf-8"))["columns"]["maps"]
+    assert table["source"] == "cases" and table["name"] == VENDOR_MAP_NAME
+    names = {c.header: c.name for c in cases.SOURCE.columns}
+    assert table["headers"] == {v: names[h] for h, v in VENDOR_HEADERS.items()}
+    vendor = _files(county, "cases_")[VENDOR_FILE]
+    result = read_file(vendor)
+    assert (result.source.name, result.column_map) == ("cases", VENDOR_MAP_NAME)
+    assert result.unmapped == [VENDOR_EXTRA[0]]  # reported, not loaded
+    assert result.carried == {c.name for c in cases.SOURCE.columns}
+    assert result.frame.height > 500
+    assert set(result.frame["onsite_completed"].drop_nulls()) <= {"Y", "N"}

@@ -3,7 +3,7 @@ evaluations, hotline)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
@@ -143,3 +143,69 @@ def test_hotline_shape(tickets):
     content = t["诉求内容"]
     assert content.str.contains(r"1[3-9]\d{9}").any()
     assert content.str.contains(r"\d{17}[\dX]").any()
+
+
+def test_optional_columns_for_some_towns_from_the_upgrade_on(county, cases, towns):
+    """Contract §3a: from the upgrade month the files carry the optional columns; window,
+    现场办结, 跨省通办 and village only for the towns that record them."""
+    from etl.demo.county import ATTRIBUTE_TOWNS
+
+    by_name = dict(zip(towns["乡镇名称"], towns["乡镇代码"], strict=True))
+    recording = [by_name[n] for n in ATTRIBUTE_TOWNS]
+    carried = cases.filter(pl.col("事项类型").is_not_null())
+    assert carried["acc"].min() > datetime.combine(county.start, time()) + timedelta(days=150)
+    assert carried.height > 0.4 * cases.height
+    assert set(carried["办件类型"]) == {"即办件", "承诺件"}
+    window = carried.filter(pl.col("town").is_in(recording))
+    others = carried.filter(~pl.col("town").is_in(recording))
+    for column in ("受理窗口", "窗口类型", "是否跨省通办"):
+        assert others[column].null_count() == others.height, column
+    assert set(window["窗口类型"].drop_nulls()) == {
+        "综合窗口",
+        "部门窗口",
+        "村级代办点",
+        "自助终端",
+    }
+    counter = window.filter(pl.col("申报方式") == "窗口办理")
+    one_window = (counter["窗口类型"] == "综合窗口").mean()
+    assert 0.6 < one_window < 0.95
+    agency = window.filter(pl.col("申报方式") == "帮办代办")
+    assert (agency["窗口类型"] == "村级代办点").all()
+    assert agency["村(社区)"].str.contains("(村|社区)$").all()
+    assert (agency["受理窗口"] == agency["村(社区)"] + "代办点").all()
+    onsite = window.filter(pl.col("是否现场办结").is_not_null())
+    assert set(onsite["申报方式"]) <= {"窗口办理", "帮办代办"} and (onsite["days"] == 0).all()
+    assert 0.9 < (onsite["是否现场办结"] == "是").mean() < 1.0
+    assert 0 < (window["是否跨省通办"] == "是").sum() < 0.02 * window.height
+    bundles = carried["一件事主题"].drop_nulls()
+    assert bundles.str.ends_with("一件事").all() and bundles.n_unique() >= 4
+
+
+def test_special_procedure_days_make_late_cases_on_time(county, cases):
+    """特别程序: some cases of the items with hearings or public notice pause their clock —
+    most of those completed after the promised deadline, so that they are on time."""
+    import chinese_calendar
+
+    paused = cases.filter(pl.col("特别程序天数").is_not_null()).with_columns(
+        paused=pl.col("特别程序天数").cast(pl.Int64)
+    )
+    assert paused.height > 20 and (paused["paused"] > 0).all()
+    assert set(paused["事项编码"]) <= {
+        "ZR339901001", "ZR339901002", "MZ339901001", "MZ339901002", "SC339901003", "CZ339901001"
+    }  # fmt: skip
+    assert paused.filter(pl.col("办件状态") == "在办").height > 0
+
+    def deadline(accepted: datetime, days: int) -> date:
+        day = accepted.date()
+        while days > 0:
+            day += timedelta(days=1)
+            days -= chinese_calendar.is_workday(day)
+        return day
+
+    done = paused.filter(pl.col("done").is_not_null())
+    on_time, late_by_promise = 0, 0
+    for r in done.iter_rows(named=True):
+        on_time += r["done"].date() <= deadline(r["acc"], r["days"] + r["paused"])
+        late_by_promise += r["done"].date() > deadline(r["acc"], r["days"])
+    assert on_time == done.height
+    assert late_by_promise >= 5  # overdue by the promise alone, on time by the law
