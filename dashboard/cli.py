@@ -519,7 +519,7 @@ def user_add(
     except accounts.AccountError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"已创建用户 {name}({role})")
+    err.print(f"已创建用户 {name}({role})")
     if token:
         _print_token(name, token)
 
