@@ -40,7 +40,7 @@ def settle(page, timeout: float = 20_000) -> None:
     """Wait until the network is quiet and Dash has no callback in flight."""
     page.wait_for_load_state("networkidle", timeout=timeout)
     page.wait_for_function(
-        "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
     )
 
 
@@ -135,8 +135,13 @@ def registered_paths(demo_env) -> list[str]:
 # --------------------------------------------------------------------------- every page
 
 
-def test_every_registered_page_opens_without_console_errors(server, page, registered_paths):
-    assert {"/", "/rows", "/cases", "/quality"} <= set(registered_paths)
+def test_every_registered_page_opens_without_console_errors(server, browser, registered_paths):
+    """As an admin, who may open every page (the roles' limits: tests/e2e/test_security.py)."""
+    assert {"/", "/rows", "/cases", "/quality", "/audit", "/accounts"} <= set(registered_paths)
+    context = login_context(browser, server, "admin")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     failures = {}
     for path in registered_paths:
         if path in BARE:
@@ -148,6 +153,7 @@ def test_every_registered_page_opens_without_console_errors(server, page, regist
         if errors:
             failures[path] = errors
         assert page.title(), path
+    context.close()
     assert failures == {}
 
 
