@@ -13,6 +13,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import periods
 from dashboard.case_export import register_routes as register_export_routes
 from dashboard.filters import Filters
+from dashboard.health import register_routes as register_health_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
@@ -59,6 +60,7 @@ def create_app() -> dash.Dash:
     _register_shell_callbacks(app)
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
+    register_health_routes(app.server)  # GET /healthz for monitoring (no login)
     return app
 
 
