@@ -46,7 +46,7 @@ def current_request_id() -> str:
     try:
         if flask.has_request_context():
             return str(getattr(flask.g, "request_id", None) or "-")
-    except Exception:  # noqa: BLE001 - a log line must never fail on its decoration
+    except Exception:  # a log line must never fail on its decoration
         return "-"
     return "-"
 
@@ -103,7 +103,7 @@ class SharedRotatingFileHandler(logging.Handler):
                 os.write(self._fd, data)
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-        except Exception:  # noqa: BLE001 - logging's own contract
+        except Exception:  # logging's own contract
             self.handleError(record)
 
     def _due(self, incoming: int) -> bool:
