@@ -450,8 +450,50 @@ def schedule(
         raise typer.Exit(3)
 
 
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="The inbox folder.")],
+    once: Annotated[bool, typer.Option(help="One pass, then exit (cron, tests).")] = False,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between passes (inbox.poll_seconds).")
+    ] = None,
+    settle: Annotated[
+        float | None,
+        typer.Option(help="Seconds a file must stay unchanged (inbox.settle_seconds)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Load the export files dropped into FOLDER: loaded ones move to done/YYYY-MM-DD/,
+    refused ones to failed/ with a .reason.txt; files still being written wait, and a file
+    loaded before (same sha256) is not loaded again."""
+    import logging
+
+    from etl.inbox import Inbox
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not folder.is_dir():
+        err.print(f"[red]收件箱文件夹不存在[/red] {folder}")
+        raise typer.Exit(2)
+    inbox = Inbox(folder, store=store, settle=settle, confirm=not once)
+    if not once:
+        inbox.run_forever(interval)
+        return
+    result = inbox.run_pass()
+    for label, paths in (
+        ("已导入", result.loaded),
+        ("重复", result.repeated),
+        ("未导入", result.failed),
+        ("等待写完", result.waiting),
+    ):
+        for path in paths:
+            console.print(f"{label}\t{path}")
+    raise typer.Exit(1 if result.failed else 0)
+
+
 def main() -> None:
-    app()
+    app(prog_name="pulse")
 
 
 if __name__ == "__main__":
