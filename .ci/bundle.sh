@@ -48,9 +48,11 @@ platforms=()
 for minor in $(seq 36 -1 17); do platforms+=(--platform "manylinux_2_${minor}_x86_64"); done
 platforms+=(--platform manylinux2014_x86_64 --platform manylinux2010_x86_64 --platform manylinux1_x86_64)
 pip_download() {
+  # (a pip.conf may name extra local indexes that do not exist here: those warnings go)
   "$UV" tool run --quiet --python "$PY" --from pip pip download --quiet --disable-pip-version-check \
     --no-deps --only-binary=:all: --python-version "$PY" --implementation cp \
-    --abi cp311 --abi abi3 --abi none "${platforms[@]}" -d "$root/wheels" "$@"
+    --abi cp311 --abi abi3 --abi none "${platforms[@]}" -d "$root/wheels" "$@" \
+    2> >(grep -v "is neither a file nor a directory" >&2)
 }
 pip_download --require-hashes -r "$root/requirements.txt"
 uv_version=$("$UV" --version | awk '{print $2}')
@@ -63,7 +65,9 @@ if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; fi
 : > "$tmp/empty-status"
 apt-get install -s --no-install-recommends -o Dir::State::status="$tmp/empty-status" \
   "${DEBS[@]}" | awk '/^Inst /{gsub(/[()]/, "", $3); print $2 "=" $3}' > "$tmp/debs.txt"
+chmod 0755 "$tmp" "$root" && chmod 0777 "$root/debs"  # apt downloads as the _apt user
 (cd "$root/debs" && xargs -a "$tmp/debs.txt" apt-get download -qq)
+chmod 0755 "$root/debs"
 (
   cd "$root/debs"
   for deb in *.deb; do

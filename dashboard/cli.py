@@ -492,6 +492,70 @@ def watch(
     raise typer.Exit(1 if result.failed else 0)
 
 
+@app.command()
+def backup(
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Archive to write (.tar.gz), or an existing folder: a dated archive in it."
+        ),
+    ],
+    keep: Annotated[
+        int | None,
+        typer.Option(help="With a folder: keep only the newest N archives (backup.keep)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """One archive with the published store generation, the secret, the app database and
+    pulse.toml, with a manifest (sha256 of each part). Safe while serving and loading."""
+    from etl import settings
+    from etl.backup import BackupError
+    from etl.backup import backup as run_backup
+
+    try:
+        done = run_backup(
+            out, store, keep=int(settings.get("backup.keep")) if keep is None else keep
+        )
+    except BackupError as exc:
+        err.print(f"[red]备份失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    m = done.manifest
+    size = done.path.stat().st_size / 2**20
+    console.print(
+        f"{done.path}  ({size:.1f} MB; {m['generation']}, 数据截至 {m['as_of']}; "
+        f"secret {m['secret']}, app database {m['app_db']}, config {m['config']})"
+    )
+    for old in done.removed:
+        console.print(f"  removed {old.name} (keeping {keep or settings.get('backup.keep')})")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `pulse backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing different secret or app database.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Put a backup back: the store generation (published as the current one), the secret,
+    the app database; pulse.toml is written beside the store as pulse.toml.from-backup."""
+    from etl.backup import BackupError
+    from etl.backup import restore as run_restore
+
+    try:
+        done = run_restore(archive, store, force=force)
+    except (BackupError, OSError) as exc:
+        err.print(f"[red]恢复失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    m = done.manifest
+    console.print(f"已恢复 {m['generation']} (备份于 {m['created_at']}, 数据截至 {m['as_of']})")
+    console.print(f"  store      → {done.generation}")
+    console.print(f"  secret     → {done.secret}")
+    console.print(f"  app db     → {done.app_db}")
+    if done.config:
+        console.print(f"  pulse.toml → {done.config} (compare with the one in use)")
+
+
 def main() -> None:
     app(prog_name="pulse")
 

@@ -136,9 +136,9 @@ def test_watch_in_the_foreground_loads_a_file_arriving_in_pieces(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     whole = _cases(tmp_path / "whole.csv", "W", 300).read_bytes()
+    command = ["watch", str(inbox), "--interval", "0.2", "--settle", "1.5"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "watch", str(inbox), "--interval", "0.2"]
-        + ["--settle", "1.5"],
+        [sys.executable, "-m", "dashboard.cli", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
