@@ -14,7 +14,7 @@ import fcntl
 import logging
 import os
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +190,3 @@ def gunicorn_logconfig() -> dict[str, Any]:
             "gunicorn.access": {"level": "INFO", "handlers": ["access_file"], "propagate": False},
         },
     }
-
-
-def stamp() -> str:
-    """Local time for log lines written by hand (the inbox, backups)."""
-    return datetime.now().replace(microsecond=0).isoformat(sep=" ")
