@@ -19,7 +19,7 @@ PATH = "/healthz"
 
 def check(store: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The health report (JSON-ready)."""
-    from dashboard.store import Store, StoreEmpty, default_store
+    from dashboard.store import StoreEmpty
 
     now = (now or datetime.now()).replace(microsecond=0)
     stale_hours = float(settings.get("health.stale_hours"))
@@ -36,7 +36,7 @@ def check(store: str | None = None, now: datetime | None = None) -> dict[str, An
     generation = publish.current_file(published)
     if generation is None:
         return report
-    reader = default_store() if store is None else Store(store)
+    reader = _reader(published)
     try:
         meta = reader.meta()
     except StoreEmpty:
@@ -53,6 +53,21 @@ def check(store: str | None = None, now: datetime | None = None) -> dict[str, An
         status="ok" if age <= stale_hours else "stale",
     )
     return report
+
+
+_READERS: dict[str, Any] = {}
+
+
+def _reader(published):
+    """A reader of the store's own metadata (its generation and 数据截至: no town's figures
+    or rows), kept per store; it reads as SYSTEM because /healthz answers without a login."""
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store
+
+    key = str(published)
+    if key not in _READERS:
+        _READERS[key] = Store(published, cache_mb=0, access=SYSTEM)
+    return _READERS[key]
 
 
 def http_status(report: dict[str, Any]) -> int:

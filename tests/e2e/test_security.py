@@ -792,3 +792,18 @@ def test_text_from_the_data_never_becomes_markup(strict, browser):
         assert "点我领补贴" in svg.inner_text() and "<a href" in svg.inner_text()
     finally:
         context.close()
+
+
+def test_the_access_log_never_holds_a_wall_token(strict):
+    token = WALL_TOKEN["wall"]
+    device = requests.Session()
+    assert device.get(f"{strict.url}/wall?token={token}&refresh=60", timeout=30).ok
+    log = strict.env["PULSE_DATA_DIR"] + "/logs/access.log"
+    deadline = time.time() + 10
+    while time.time() < deadline:  # gunicorn writes the line after the answer
+        text = open(log, encoding="utf-8").read() if os.path.exists(log) else ""
+        if "/wall?token=" in text:
+            break
+        time.sleep(0.2)
+    assert "/wall?token=***&refresh=60" in text
+    assert token not in text

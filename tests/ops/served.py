@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -54,9 +55,43 @@ def pulse(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.C
     )
 
 
-def http_session(url: str) -> requests.Session:
-    """A client that may read every page of the server at `url`."""
-    return requests.Session()
+def http_session(served: Served, password: str | None = None) -> requests.Session:
+    """A client that may read every page: signed in as `county` with `password`, or with the
+    demo county account whose password `pulse serve --demo-if-empty` printed at start."""
+    if password is None:
+        found = re.search(r"用户名 county\s+密码 (\S+)", served.output)
+        assert found, f"no demo account printed:\n{served.output[-2000:]}"
+        password = found.group(1)
+    session = requests.Session()
+    while True:  # the workers may still be starting: they must answer within the window
+        left = served.serving_at + ANSWER_WITHIN - time.monotonic()
+        assert left > 0, f"/login: no answer {ANSWER_WITHIN} s after `serving on`"
+        try:
+            answer = session.post(
+                served.url + "/login",
+                data={"username": "county", "password": password},
+                headers={"Origin": served.url},
+                allow_redirects=False,
+                timeout=left,
+            )
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    assert answer.status_code == 302, answer.text[:300]
+    return session
+
+
+def pulse_input(env: dict[str, str], stdin: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @dataclass
@@ -135,11 +170,11 @@ def callback_payload(deps: list[dict], output_id: str) -> dict:
     }
 
 
-def first_answers(served: Served) -> dict[str, float]:
+def first_answers(served: Served, password: str | None = None) -> dict[str, float]:
     """Home page, the shell layout (reads the store) and the shell's 数据截至 callback (reads
     the store through polars), each within ANSWER_WITHIN seconds of `serving on`.
     Returns the seconds after `serving on` at which each answered."""
-    client = http_session(served.url)
+    client = http_session(served, password)
     deadline = served.serving_at + ANSWER_WITHIN
     times: dict[str, float] = {}
 

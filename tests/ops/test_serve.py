@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from etl import publish
-from tests.ops.served import first_answers, pulse, pulse_env, serve, threads_of
+from tests.ops.served import first_answers, pulse, pulse_env, pulse_input, serve, threads_of
 
 pytestmark = pytest.mark.slow
 
@@ -51,10 +51,14 @@ def test_start_after_an_upgrade_rebuilds_in_a_child_and_serves(tmp_path):
     con.execute("delete from store_meta where key = 'marts_version'")
     con.execute("drop table hotline_previous_calls")
     con.close()
+    added = pulse_input(
+        env, "county-password-1\n", "user", "add", "county", "--role", "county", "--password-stdin"
+    )
+    assert added.returncode == 0, added.stderr
 
     served = serve(env, "--workers", "2")
     try:
-        first_answers(served)
+        first_answers(served, "county-password-1")
         assert threads_of(served.proc.pid) == 1
     finally:
         served.stop()
