@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
 import pytest
@@ -798,10 +799,10 @@ def test_the_access_log_never_holds_a_wall_token(strict):
     token = WALL_TOKEN["wall"]
     device = requests.Session()
     assert device.get(f"{strict.url}/wall?token={token}&refresh=60", timeout=30).ok
-    log = strict.env["PULSE_DATA_DIR"] + "/logs/access.log"
+    log = Path(strict.env["PULSE_DATA_DIR"]) / "logs" / "access.log"
     deadline = time.time() + 10
     while time.time() < deadline:  # gunicorn writes the line after the answer
-        text = open(log, encoding="utf-8").read() if os.path.exists(log) else ""
+        text = log.read_text(encoding="utf-8") if log.exists() else ""
         if "/wall?token=" in text:
             break
         time.sleep(0.2)
