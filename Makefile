@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8050
 
-.PHONY: run test lint format demo bench sysdeps venv
+.PHONY: run test lint format demo bench sysdeps venv bundle test-bundle
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -37,3 +37,12 @@ demo: venv
 
 bench: venv sysdeps
 	$(UV) run python bench/run.py --scale $(or $(SCALE),1)
+
+## bundle: the offline install bundle dist/service-pulse-<version>-debian12-amd64.tar.gz
+## (on Debian 12 amd64 with access to the package registries; docs/deploy.md)
+bundle: venv
+	bash .ci/bundle.sh --out dist
+
+## test-bundle: build the bundle and install it with no network (as root; part of `make test`)
+test-bundle: venv sysdeps
+	$(UV) run pytest tests/ops/test_bundle.py -s

@@ -95,6 +95,7 @@ def demo_store(scale: float) -> Path:
     elif marts_outdated(data / "store"):  # cached from before the derived tables changed
         command = ["rebuild"]
     else:
+        ensure_account(data)
         return data
     subprocess.run(
         [PY, "-m", "dashboard.cli", *command],
@@ -103,6 +104,7 @@ def demo_store(scale: float) -> Path:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    ensure_account(data)
     return data
 
 
@@ -114,3 +116,68 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 def self_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- signing in (issue 13): every page and callback needs a session -----------------------
+
+BENCH_USER = ("bench", "bench-password-1")  # a county account in the bench's own data folder
+
+
+def ensure_account(data: Path, role: str = "county", name: str = BENCH_USER[0]) -> None:
+    """The bench's account in a data folder's app database (created once)."""
+    env = {**os.environ, "PULSE_DATA_DIR": str(data)}
+    env.pop("PULSE_STORE", None)
+    listed = subprocess.run(
+        [PY, "-m", "dashboard.cli", "user", "list", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if f'"name": "{name}"' in listed.stdout:
+        return
+    subprocess.run(
+        [PY, "-m", "dashboard.cli", "user", "add", name, "--role", role, "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=BENCH_USER[1] + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def session(url: str):
+    """A requests.Session signed in as the bench's account."""
+    from urllib.parse import urlsplit
+
+    import requests
+
+    parts = urlsplit(url)
+    url = f"{parts.scheme}://{parts.netloc}"
+    s = requests.Session()
+    answer = s.post(
+        url + "/login",
+        data={"username": BENCH_USER[0], "password": BENCH_USER[1]},
+        headers={"Origin": url},
+        allow_redirects=False,
+        timeout=60,
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"bench login failed ({answer.status_code}): run ensure_account")
+    return s
+
+
+def signed_in_context(browser, url: str, **options):
+    """A Chromium context holding the bench account's session cookie."""
+    options.setdefault("locale", "zh-CN")
+    context = browser.new_context(**options)
+    host = url.split("//", 1)[1].split(":")[0].split("/")[0]
+    context.add_cookies(
+        [
+            {"name": c.name, "value": c.value, "domain": host, "path": "/"}
+            for c in session(url).cookies
+        ]
+    )
+    return context

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import signed_in_context
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -29,7 +34,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         for i in range(args.runs + 1):
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            context = signed_in_context(browser, args.url, viewport={"width": 1440, "height": 900})
             page = context.new_page()
             start = time.perf_counter()
             page.goto(args.url + "/?period=last_month")

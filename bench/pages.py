@@ -31,7 +31,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import machine, table
+from bench.common import machine, signed_in_context, table
+from bench.common import session as signed_in
 
 CHROMIUM = "/usr/bin/chromium"
 PERIODS = ("this_week", "this_month", "last_month", "this_quarter", "this_year", "last_12_months")
@@ -89,7 +90,7 @@ def capture(url: str, pages: list[tuple[str, str]]) -> list[Call]:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
         )
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        context = signed_in_context(browser, url, viewport={"width": 1440, "height": 900})
         for path, name in pages:
             page = context.new_page()
             seen: list[dict] = []
@@ -172,7 +173,7 @@ def run(url: str, calls: list[Call], towns: list[str], repeat: int, users: int) 
         rnd = random.Random(seed)
         work = [c for c in calls for _ in range(repeat)]
         rnd.shuffle(work)
-        with requests.Session() as session:
+        with signed_in(url) as session:
             for call in work:
                 ms, status = timed(session, url, vary(call.body, rnd, towns))
                 with lock:

@@ -53,7 +53,7 @@ def serve(data: Path, cache_mb: str | None = None) -> tuple[subprocess.Popen, st
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         try:
-            urllib.request.urlopen(url + "/", timeout=5)
+            urllib.request.urlopen(url + "/login", timeout=5)
             return proc, url
         except OSError:
             time.sleep(0.5)

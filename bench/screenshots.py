@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT
+from bench.common import ROOT, signed_in_context
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -61,7 +61,7 @@ def main() -> None:
     failures = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        context = signed_in_context(browser, args.url, viewport={"width": 1440, "height": 900})
         for path, stem in registered_pages():
             if args.only and path not in args.only:
                 continue

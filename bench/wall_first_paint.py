@@ -27,6 +27,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import signed_in_context  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
@@ -58,7 +61,7 @@ class Server:
         deadline = time.time() + 120
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=5):
+                with urllib.request.urlopen(self.url + "/login", timeout=5):
                     return self
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
@@ -77,20 +80,20 @@ class Server:
 
 def one_run(browser, url: str, width: int, height: int) -> tuple[float, float]:
     """(ms to data-ready, ms to complete) from navigation start, in the page's own clock."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context = signed_in_context(browser, url, viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(url, wait_until="commit")
         page.wait_for_function(
-            "document.querySelector('#wall-root[data-ready=\"1\"]')",
+            "() => document.querySelector('#wall-root[data-ready=\"1\"]')",
             polling="raf",
             timeout=180_000,
         )
         ready = page.evaluate("performance.now()")
         page.wait_for_function(
-            "document.querySelector('#wall-trend .main-svg g.trace')",
+            "() => document.querySelector('#wall-trend .main-svg g.trace')",
             polling="raf",
             timeout=60_000,
         )

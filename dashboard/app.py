@@ -16,6 +16,7 @@ from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
 from dashboard.filters import Filters
+from dashboard.health import register_routes as register_health_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
@@ -66,6 +67,7 @@ def create_app() -> dash.Dash:
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
     register_admin_routes(app.server)  # 审计日志 CSV
+    register_health_routes(app.server)  # GET /healthz for monitoring (no login)
     return app
 
 

@@ -101,11 +101,21 @@ def load(
 
 
 @app.command()
-def rebuild(store: StoreOpt = None) -> None:
+def rebuild(
+    store: StoreOpt = None,
+    if_outdated: Annotated[
+        bool, typer.Option(help="Only when the derived tables were built by other SQL.")
+    ] = False,
+) -> None:
     """Rebuild the derived tables (rollups, flags, 体外循环) from the data already loaded, as
     one atomic publish. `pulse serve` does this by itself after an upgrade changed them."""
+    from etl.load import marts_outdated
     from etl.load import rebuild as run_rebuild
 
+    if if_outdated and not marts_outdated(store):
+        return
+    if if_outdated:
+        err.print("汇总表由旧版本生成,正在重建 (pulse rebuild) …")
     with _progress() as bar:
         bar.add_task("重建汇总表", total=None)
         published = run_rebuild(store)
@@ -170,9 +180,18 @@ def serve(
     demo_if_empty: Annotated[
         bool, typer.Option(help="Build and load the demo county first when the store is empty.")
     ] = False,
+    demo_scale: Annotated[
+        float, typer.Option(help="Size of that demo county (1 = about 850,000 cases a year).")
+    ] = 1.0,
     store: StoreOpt = None,
 ) -> None:
-    """Serve the dashboard (gunicorn, debug off)."""
+    """Serve the dashboard (gunicorn, debug off).
+
+    Fork safety: this process becomes gunicorn's master, which forks the workers. polars,
+    DuckDB and pyarrow start thread pools whose locks a forked child inherits without the
+    threads that hold them (a worker then hangs in its first query). So the demo build, the
+    load and the rebuild after an upgrade each run in a child process, and this process
+    never imports those libraries."""
     import os
 
     from etl import publish, settings
@@ -183,17 +202,12 @@ def serve(
     if demo_if_empty and publish.current_file(published) is None:
         err.print("store is empty: building the demo county (pulse demo && pulse load) …")
         out = settings.data_dir() / "demo"
-        demo(seed=7, scale=1.0, out=out, end=None)
-        try:
-            load([out], store=str(published), report=None)
-        except typer.Exit as done:
-            if done.exit_code:
-                raise
-    from etl.load import marts_outdated
-
-    if marts_outdated(published):
-        err.print("汇总表由旧版本生成,正在重建 (pulse rebuild) …")
-        rebuild(store=str(published))
+        _run_child("demo", "--seed", "7", "--scale", str(demo_scale), "--out", str(out))
+        _run_child("load", str(out), "--store", str(published))
+    _run_child("rebuild", "--if-outdated", "--store", str(published))
+    threaded = sorted({"polars", "duckdb", "pyarrow"} & set(sys.modules))
+    if threaded:  # a programming error, caught here rather than as hung workers
+        raise RuntimeError(f"serve imported {', '.join(threaded)} before forking workers")
     from dashboard.server import serve as run_server
 
     host = host or settings.get("serve.host")
@@ -240,6 +254,49 @@ def accounts_at_start(
     created = demo_module.ensure(first)
     if created:
         err.print(demo_module.describe(created, url))
+
+
+def _run_child(*args: str) -> None:
+    """`pulse ARGS` in a child process (same interpreter, same environment); its output goes
+    straight to this terminal. Stops `serve` when the child fails."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", *args], check=False)
+    if done.returncode:
+        err.print(f"[red]pulse {args[0]} failed (exit {done.returncode})[/red]")
+        raise typer.Exit(done.returncode)
+
+
+@app.command()
+def status(
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    store: StoreOpt = None,
+) -> None:
+    """Health of the served data (as GET /healthz): generation, 数据截至, age, status.
+    Exit 0 when ok, 1 when stale or empty: for cron and monitoring."""
+    from dashboard.health import check
+
+    report = check(store)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        labels = {
+            "status": "状态",
+            "generation": "数据版本",
+            "published_at": "发布时间",
+            "as_of": "数据截至",
+            "data_age_hours": "数据时效 (小时)",
+            "stale_hours": "过期阈值 (小时)",
+            "checked_at": "检查时间",
+        }
+        table = Table(title="看板数据状态", show_header=False)
+        table.add_column("项目")
+        table.add_column("值")
+        for key, label in labels.items():
+            value = report.get(key)
+            table.add_row(label, "—" if value is None else str(value))
+        console.print(table)
+    raise typer.Exit(0 if report["status"] == "ok" else 1)
 
 
 Format = Annotated[str, typer.Option("--format", help="table | csv | json")]
@@ -549,7 +606,7 @@ def user_add(
     except accounts.AccountError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"已创建用户 {name}({role})")
+    err.print(f"已创建用户 {name}({role})")
     if token:
         _print_token(name, token)
 
@@ -677,12 +734,118 @@ def audit_log(
     _emit(frame, fmt, f"审计日志 ({len(rows)} 条)")
 
 
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="The inbox folder.")],
+    once: Annotated[bool, typer.Option(help="One pass, then exit (cron, tests).")] = False,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between passes (inbox.poll_seconds).")
+    ] = None,
+    settle: Annotated[
+        float | None,
+        typer.Option(help="Seconds a file must stay unchanged (inbox.settle_seconds)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Load the export files dropped into FOLDER: loaded ones move to done/YYYY-MM-DD/,
+    refused ones to failed/ with a .reason.txt; files still being written wait, and a file
+    loaded before (same sha256) is not loaded again."""
+    import logging
+
+    from etl.inbox import Inbox
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not folder.is_dir():
+        err.print(f"[red]收件箱文件夹不存在[/red] {folder}")
+        raise typer.Exit(2)
+    inbox = Inbox(folder, store=store, settle=settle, confirm=not once)
+    if not once:
+        inbox.run_forever(interval)
+        return
+    result = inbox.run_pass()
+    for label, paths in (
+        ("已导入", result.loaded),
+        ("重复", result.repeated),
+        ("未导入", result.failed),
+        ("等待写完", result.waiting),
+    ):
+        for path in paths:
+            console.print(f"{label}\t{path}")
+    raise typer.Exit(1 if result.failed else 0)
+
+
+@app.command()
+def backup(
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Archive to write (.tar.gz), or an existing folder: a dated archive in it."
+        ),
+    ],
+    keep: Annotated[
+        int | None,
+        typer.Option(help="With a folder: keep only the newest N archives (backup.keep)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """One archive with the published store generation, the secret, the app database and
+    pulse.toml, with a manifest (sha256 of each part). Safe while serving and loading."""
+    from etl import settings
+    from etl.backup import BackupError
+    from etl.backup import backup as run_backup
+
+    try:
+        done = run_backup(
+            out, store, keep=int(settings.get("backup.keep")) if keep is None else keep
+        )
+    except BackupError as exc:
+        err.print(f"[red]备份失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    m = done.manifest
+    size = done.path.stat().st_size / 2**20
+    console.print(
+        f"{done.path}  ({size:.1f} MB; {m['generation']}, 数据截至 {m['as_of']}; "
+        f"secret {m['secret']}, app database {m['app_db']}, config {m['config']})"
+    )
+    for old in done.removed:
+        console.print(f"  removed {old.name} (keeping {keep or settings.get('backup.keep')})")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `pulse backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing different secret or app database.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Put a backup back: the store generation (published as the current one), the secret,
+    the app database; pulse.toml is written beside the store as pulse.toml.from-backup."""
+    from etl.backup import BackupError
+    from etl.backup import restore as run_restore
+
+    try:
+        done = run_restore(archive, store, force=force)
+    except (BackupError, OSError) as exc:
+        err.print(f"[red]恢复失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    m = done.manifest
+    console.print(f"已恢复 {m['generation']} (备份于 {m['created_at']}, 数据截至 {m['as_of']})")
+    console.print(f"  store      → {done.generation}")
+    console.print(f"  secret     → {done.secret}")
+    console.print(f"  app db     → {done.app_db}")
+    if done.config:
+        console.print(f"  pulse.toml → {done.config} (compare with the one in use)")
+
+
 def main() -> None:
     import os
 
     # store generations, the app database, logs: readable by the service group, no one else
     os.umask(0o027)
-    app()
+    app(prog_name="pulse")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from etl import settings
 
 DEFAULT_PERIOD = "this_month"
 LIST_KEYS = ("towns", "depts")
+# the days a period may name: wide enough for any county's data, narrow enough that the
+# previous period and a year's buckets stay real dates
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 MAX_VALUE_CHARS = 100  # a town code, a department name
 MAX_EXTRA_CHARS = 4000  # a page value (a grid's sort or filter model is JSON)
 
@@ -55,9 +58,12 @@ class Filters:
 
         def day(key: str) -> date | None:
             try:
-                return date.fromisoformat(one(key)) if one(key) else None
+                value = date.fromisoformat(one(key)) if one(key) else None
             except ValueError:
                 return None
+            if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+                raise BadRequest(f"日期超出范围:{value}(应在 {FIRST_DAY} 至 {LAST_DAY} 之间)")
+            return value
 
         period = one("period", DEFAULT_PERIOD)
         if period not in periods.LABELS:

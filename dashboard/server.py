@@ -1,4 +1,7 @@
-"""Production serving: gunicorn with several workers, each reading the store read-only."""
+"""Production serving: gunicorn with several workers, each reading the store read-only.
+
+This module runs in gunicorn's master too, which forks the workers: it imports nothing that
+starts threads (polars, DuckDB, pyarrow). The app is built in each worker (`load`)."""
 
 from __future__ import annotations
 
@@ -27,16 +30,29 @@ class _Gunicorn(BaseApplication):
         return app.server
 
 
+def options(host: str, port: int, workers: int, threads: int = 4) -> dict:
+    from dashboard import logs
+
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "preload_app": False,  # the app (and DuckDB) only ever in the workers
+        # gunicorn 24+ serves a control socket from a thread of the master: a master that
+        # forks (a worker restarted after a crash) must have no other thread; and it would
+        # write ~/.gunicorn, which the hardened service cannot
+        "control_socket_disable": True,
+        "errorlog": "-",
+        "loglevel": "info",
+        # access.log and error.log in settings.log_dir(), rotated, with the request id
+        "logconfig_dict": logs.gunicorn_logconfig(),
+        "access_log_format": logs.ACCESS_FORMAT,
+        # X-Forwarded-Proto from nginx on this machine marks requests that came in by HTTPS
+        "forwarded_allow_ips": "127.0.0.1,::1",
+    }
+
+
 def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 120,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "warning",
-        }
-    ).run()
+    _Gunicorn(options(host, port, workers, threads)).run()

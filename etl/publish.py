@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 KEEP_GENERATIONS = 3  # the current one and two before it, for readers still reading them
+FILE_MODE = 0o640  # generations: the service user writes, its group (readers) reads
+DIR_MODE = 0o750
 
 
 def _gen_pattern(published: Path) -> re.Pattern[str]:
@@ -57,6 +59,8 @@ def _fsync(path: Path) -> None:
 @contextlib.contextmanager
 def exclusive_lock(published: Path) -> Iterator[None]:
     published.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        os.chmod(published.parent, DIR_MODE)
     lock_path = published.with_name(published.name + ".lock")
     with lock_path.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -88,6 +92,7 @@ def next_generation(published: Path) -> Iterator[Path]:
         wal = work.with_name(work.name + ".wal")
         if wal.exists():
             raise RuntimeError(f"{work} still has a write-ahead log: connection not closed")
+        os.chmod(work, FILE_MODE)
         _fsync(work)
         os.rename(work, final)
         link = directory / f".{published.name}.link.tmp"

@@ -358,6 +358,38 @@ SETTINGS: tuple[Setting, ...] = (
         "大屏: origins allowed to show the wall in a frame (e.g. a meeting-room portal); "
         "empty: no framing (X-Frame-Options DENY on every page).",
     ),
+    # operations (issue 14): logs, health, inbox, backups — docs/deploy.md
+    Setting(
+        "logs.rotate",
+        "daily",
+        "Rotate access.log and error.log daily (into <name>.YYYY-MM-DD) or by size (into "
+        "<name>.1, .2, …): daily | size.",
+    ),
+    Setting("logs.max_mb", 100, "With logs.rotate = size: rotate a log file at this size (MB)."),
+    Setting("logs.keep", 30, "Rotated files kept per log (the oldest are deleted)."),
+    Setting(
+        "logs.level",
+        "info",
+        "Least severe level written to error.log: debug | info | warning | error.",
+    ),
+    Setting(
+        "health.stale_hours",
+        48,
+        "/healthz and `pulse status`: 'stale' (HTTP 503) when 数据截至 is older than this "
+        "many hours.",
+    ),
+    Setting(
+        "inbox.poll_seconds",
+        30,
+        "`pulse watch`: seconds between two looks at the inbox folder.",
+    ),
+    Setting(
+        "inbox.settle_seconds",
+        10,
+        "`pulse watch`: a file is loaded only once its size and modification time have not "
+        "changed for this many seconds (a file still being written is left alone).",
+    ),
+    Setting("backup.keep", 30, "`pulse backup --out FOLDER`: archives kept in that folder."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

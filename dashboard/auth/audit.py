@@ -84,7 +84,7 @@ def record(
     info = _request.get()
     if info is None:  # the command line
         actor = user or viewer.user
-        if viewer.user == "system":
+        if user is None and viewer.user == "system":
             actor = f"{getpass.getuser()}@cli"
         address, request_id = "cli", None
     else:

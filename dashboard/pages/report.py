@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import dash
+import flask
 import plotly.graph_objects as go
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard import labels
 from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
 from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
+from dashboard.errors import RequestError
 from dashboard.snapshot import content
 from dashboard.snapshot.content import Report, Request
 from dashboard.store import default_store
@@ -55,11 +57,13 @@ def layout(**query: Any) -> html.Div:
         builder = _Builder(report)
         pages = builder.pages()
     except Exception as exc:
-        if isinstance(exc, ValueError):  # a request the report cannot serve (unknown town …)
+        if isinstance(exc, RequestError | ValueError):  # a request the report cannot serve
             log.warning("report refused for %s: %s", query, exc)
-        else:
-            log.exception("report failed for %s", query)
-        message = f"{type(exc).__name__}: {exc}"
+            message = exc.message if isinstance(exc, RequestError) else str(exc)
+        else:  # the whole error goes to the log; the page (and the PDF job) get its id
+            rid = flask.g.get("request_id", "-") if flask.has_request_context() else "-"
+            log.exception("report failed for %s (request %s)", query, rid)
+            message = f"报告生成时出错,已记录(请求编号 {rid})"
         return html.Div(
             [html.H3("报告生成失败"), html.Pre(message), poll],
             id=Ids.ROOT,

@@ -7,6 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard.auth import access
 from dashboard.snapshot import archive
 
 dash.register_page(
@@ -19,7 +20,7 @@ class Ids:
 
 
 def layout(**_query) -> html.Div:
-    entries = archive.read_index()
+    entries = archive.visible(archive.read_index(), access.current().towns)
     intro = html.P(
         [
             "每周一自动生成上一周(周一至周日)的周报 PDF,全县一份",

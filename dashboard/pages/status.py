@@ -358,9 +358,7 @@ def show_rejects(request_, file_name, reason):
     store = default_store()
     try:
         total = int(store.query("quality__rejects_count", **params)["n"][0])
-        frame = store.query(
-            "quality__rejects", **params, limit=end - start, offset=start
-        )
+        frame = store.query("quality__rejects", **params, limit=end - start, offset=start)
     except StoreEmpty:
         return {"rowData": [], "rowCount": 0}, "尚无数据"
     rows = [

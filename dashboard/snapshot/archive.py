@@ -51,7 +51,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o640)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -127,21 +127,38 @@ def record_delivery(name: str, delivery: dict[str, Any], folder: Path | None = N
         _write_index(folder, entries)
 
 
-def resolve(name: str, folder: Path | None = None) -> Path | None:
-    """The archived file of that name, if the index lists it (nothing else is served)."""
+def visible(entries: list[dict[str, Any]], towns: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The entries a viewer may open: every one for whole-county viewers (towns None); for a
+    town official only their own towns' reports (the county's lists every town's cases)."""
+    if towns is None:
+        return entries
+    return [e for e in entries if e.get("town_code") in towns]
+
+
+def resolve(
+    name: str, folder: Path | None = None, towns: frozenset[str] | None = None
+) -> Path | None:
+    """The archived file of that name, if the index lists it and the viewer (`towns`, as in
+    visible()) may open it; nothing else is served."""
     folder = folder or out_dir()
-    if name not in {e["file"] for e in read_index(folder)}:
+    if name not in {e["file"] for e in visible(read_index(folder), towns)}:
         return None
     path = folder / name
     return path if path.is_file() else None
 
 
 def register_routes(server) -> None:
-    """GET /snapshots/file/<name>[?inline=1]: an archived PDF (only files the index lists)."""
+    """GET /snapshots/file/<name>[?inline=1]: an archived PDF (only files the index lists and
+    the viewer may open)."""
     from flask import abort, request, send_file
 
+    from dashboard.auth import access
+
     def download(name: str):
-        path = resolve(name)
+        viewer = access.current()
+        if viewer.denied:
+            abort(401)
+        path = resolve(name, towns=viewer.towns)
         if path is None:
             abort(404)
         return send_file(

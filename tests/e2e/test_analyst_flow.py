@@ -20,11 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from dashboard.auth.access import SYSTEM
 from dashboard.case_explorer import FORMULA_PREFIXES
 from dashboard.store import Store
 from etl.load import load
 from tests.conftest import CASE_HEADER, DEPARTMENTS, ROOT, TOWNS, case_row, write_csv
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, login_context, login_session, make_accounts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,7 +40,7 @@ def settle(page, timeout: float = 20_000) -> None:
     """Wait until the network is quiet and Dash has no callback in flight."""
     page.wait_for_load_state("networkidle", timeout=timeout)
     page.wait_for_function(
-        "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
     )
 
 
@@ -104,11 +105,14 @@ def download_csv(page, link: str = "#cases-export-csv") -> tuple[bytes, list[dic
         page.click(link)
     path = info.value.path()
     body = Path(path).read_bytes()
-    return body, list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    # the last row names who exported the file and when (a leaked file can be traced)
+    assert next(iter(rows[-1].values())).startswith("导出人:")
+    return body, rows[:-1]
 
 
 def store_of(env: dict[str, str]) -> Store:
-    return Store(Path(env["PULSE_DATA_DIR"]) / "store" / "pulse.duckdb")
+    return Store(Path(env["PULSE_DATA_DIR"]) / "store" / "pulse.duckdb", access=SYSTEM)
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +135,13 @@ def registered_paths(demo_env) -> list[str]:
 # --------------------------------------------------------------------------- every page
 
 
-def test_every_registered_page_opens_without_console_errors(server, page, registered_paths):
-    assert {"/", "/rows", "/cases", "/quality"} <= set(registered_paths)
+def test_every_registered_page_opens_without_console_errors(server, browser, registered_paths):
+    """As an admin, who may open every page (the roles' limits: tests/e2e/test_security.py)."""
+    assert {"/", "/rows", "/cases", "/quality", "/audit", "/accounts"} <= set(registered_paths)
+    context = login_context(browser, server, "admin")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     failures = {}
     for path in registered_paths:
         if path in BARE:
@@ -144,6 +153,7 @@ def test_every_registered_page_opens_without_console_errors(server, page, regist
         if errors:
             failures[path] = errors
         assert page.title(), path
+    context.close()
     assert failures == {}
 
 
@@ -249,7 +259,7 @@ def test_a_shared_url_reproduces_the_view(server, page, browser):
     settle(page)
     assert _view(page) == view
     # a colleague opening the link in a browser of their own sees the same
-    other = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    other = login_context(browser, server, "county")
     try:
         colleague = other.new_page()
         colleague.goto(url)
@@ -343,7 +353,7 @@ def test_case_explorer_pages_sorts_filters_and_exports_on_the_server(server, pag
     # the channel filter writes the URL and narrows the rows
     before = page.inner_text("#cases-total")
     choose(page, "cases-channel", "窗口办理")
-    page.wait_for_function("location.search.includes('channel=')")
+    page.wait_for_function("() => location.search.includes('channel=')")
     window = "c.channel = '窗口办理'"
     assert query(page)["channel"] == ["窗口办理"]
     assert number(wait_total_change(page, before)) == expected(window)
@@ -436,7 +446,7 @@ def _serve(env: dict[str, str]):
     try:
         while True:
             try:
-                with urllib.request.urlopen(url + "/", timeout=5):
+                with urllib.request.urlopen(url + "/login", timeout=5):
                     break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
@@ -477,11 +487,23 @@ def formula_server(tmp_path_factory):
             mp.setenv(k, env[k])
         mp.delenv("PULSE_STORE", raising=False)
         assert load(files).exit_code == 0
+        make_accounts()
     with _serve(env) as url:
         yield url
 
 
-def test_exported_formula_like_cells_are_neutralised(formula_server, page):
+@pytest.fixture
+def formula_page(formula_server, browser):
+    context = login_context(browser, formula_server, "county")
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    yield pg
+    context.close()
+
+
+def test_exported_formula_like_cells_are_neutralised(formula_server, formula_page):
+    page = formula_page
     page.goto(formula_server + "/cases?period=custom&from=2026-11-01&to=2026-11-30")
     grid_ready(page)
     total = number(page.inner_text("#cases-total"))
@@ -497,8 +519,8 @@ def test_exported_formula_like_cells_are_neutralised(formula_server, page):
             assert not value.startswith(FORMULA_PREFIXES), value
     # the Excel export of the same rows answers too
     href = page.get_attribute("#cases-export-xlsx", "href")
-    with urllib.request.urlopen(formula_server + href, timeout=30) as resp:
-        assert resp.headers["Content-Type"].startswith("application/vnd.openxmlformats")
-        assert resp.read(2) == b"PK"
+    resp = login_session(formula_server, "county").get(formula_server + href, timeout=30)
+    assert resp.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert resp.content[:2] == b"PK"
     assert urlsplit(href).path == "/export/cases.xlsx"
     assert page.console_errors == []

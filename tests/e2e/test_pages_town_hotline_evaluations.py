@@ -19,7 +19,7 @@ PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?!\d)")  # a mobile number stan
 def settle(page) -> None:
     """Wait until Dash has no callback in flight."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')")
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
 
 
 def choose(page, dropdown: str, label: str) -> None:

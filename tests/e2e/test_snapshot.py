@@ -12,8 +12,6 @@ import socketserver
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 from datetime import date, datetime
 from email import message_from_bytes
 from email.policy import default as email_policy
@@ -21,8 +19,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import login_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -261,15 +261,18 @@ def test_archive_page_lists_and_serves_the_files(county_pdf, town_pdf, server, p
         "#snapshots-table a[data-file]", "els => els.map(e => [e.dataset.file, e.href])"
     )
     served = dict(links)
+    county = login_session(server, "county")
     for path in (county_pdf, town_pdf):
-        with urllib.request.urlopen(served[path.name]) as resp:
-            assert resp.headers["Content-Type"] == "application/pdf"
-            assert resp.read() == path.read_bytes()
+        resp = county.get(served[path.name], timeout=30)
+        assert resp.headers["Content-Type"] == "application/pdf"
+        assert resp.content == path.read_bytes()
     for bad in ("nothing.pdf", "..%2Fsecret.key", "..%2F..%2Fstore%2Fpulse.duckdb"):
-        with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(f"{server}/snapshots/file/{bad}")
-        info.value.close()
-        assert info.value.code == 404
+        assert county.get(f"{server}/snapshots/file/{bad}", timeout=30).status_code == 404
+    # nobody signed in: nothing; another town's official: neither the county's report (it
+    # lists every town's cases) nor that town's
+    for path in (county_pdf, town_pdf):
+        assert requests.get(served[path.name], timeout=30).status_code == 401
+        assert login_session(server, "town").get(served[path.name], timeout=30).status_code == 404
     assert page.console_errors == []
 
 

@@ -4,7 +4,6 @@ updating unattended while a load swaps the store and while the server restarts."
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -23,12 +22,11 @@ from dashboard.metrics import default_as_of, metrics
 from dashboard.periods import named
 from dashboard.store import Store
 from tests.conftest import CASE_HEADER, ROOT, case_row, write_csv
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import WALL_TOKEN, free_port
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "docs" / "screenshots"
-TOKEN = "wall-kiosk-test-token"
 READY = "#wall-root[data-ready='1']"
 
 # every element of the wall must lie inside the viewport and no fitted text may be cut
@@ -52,6 +50,11 @@ LAYOUT_CHECK = """
   return bad;
 }
 """
+
+
+def wall_url(base: str, query: str = "") -> str:
+    """The wall device's link: its token, swapped by the server for a session cookie."""
+    return f"{base}/wall?token={WALL_TOKEN['wall']}" + (f"&{query}" if query else "")
 
 
 def _open(browser, url: str, width: int, height: int):
@@ -93,7 +96,7 @@ def _same(shown: str, value) -> bool:
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
 def test_wall_fills_the_screen(server, browser, width, height):
-    context, page = _open(browser, server + "/wall", width, height)
+    context, page = _open(browser, wall_url(server), width, height)
     try:
         page.evaluate("document.fonts.ready")
         page.wait_for_timeout(300)
@@ -110,6 +113,7 @@ def test_wall_fills_the_screen(server, browser, width, height):
         )
         assert page.evaluate("document.fonts.check('20px \"Wall Noto Sans SC\"', '政务服务')")
         assert page.hosts == {urlparse(server).netloc}  # nothing from the internet
+        assert "token=" not in page.url  # the token is swapped for a cookie at once
         text = page.inner_text("#wall-root")
         for words in ("政务服务效能监测", "数据截至", "乡镇态势", "近12个月趋势", "红黑榜", "超期"):
             assert words in text, words
@@ -126,7 +130,9 @@ def test_wall_fills_the_screen(server, browser, width, height):
 
 def test_wall_figures_equal_metrics(server, demo_env, browser):
     expected = _county(demo_env, "last_week")
-    context, page = _open(browser, server + "/wall?period=last_week&color=on_time_rate", 1920, 1080)
+    context, page = _open(
+        browser, wall_url(server, "period=last_week&color=on_time_rate"), 1920, 1080
+    )
     try:
         shown = _kpis(page)
         county = expected["county"]
@@ -160,7 +166,7 @@ def test_wall_figures_equal_metrics(server, demo_env, browser):
         context.close()
 
 
-# --- a private server with a kiosk token over a copy of the demo store -----------------------
+# --- a private server over a copy of the demo store (and its accounts) ----------------------
 
 
 class _Server:
@@ -182,7 +188,7 @@ class _Server:
         deadline = time.time() + 60
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/wall", timeout=5):
+                with urllib.request.urlopen(self.url + "/login", timeout=5):
                     return
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
@@ -206,7 +212,6 @@ def kiosk(demo_env, tmp_path_factory):
         **demo_env,
         "PULSE_DATA_DIR": str(base / "data"),
         "PULSE_CONFIG": str(base / "pulse.toml"),
-        "PULSE_KIOSK_TOKEN": TOKEN,
     }
     server = _Server(env)
     server.start()
@@ -214,10 +219,9 @@ def kiosk(demo_env, tmp_path_factory):
     server.stop()
 
 
-def _post_refresh(url: str, token: str) -> int:
-    """Call the wall's data callback directly, as a script would, with a given token."""
-    with urllib.request.urlopen(url + "/_dash-dependencies", timeout=10) as resp:
-        deps = json.load(resp)
+def _post_refresh(url: str, session) -> int:
+    """Call the wall's data callback directly, as a script would, with a given session."""
+    deps = session.get(url + "/_dash-dependencies", timeout=10).json()
     dep = next(d for d in deps if "wall-kpis.children" in d["output"])
     config = {"query": "period=this_month", "color": "online_rate", "refresh": 300}
     body = {
@@ -230,40 +234,35 @@ def _post_refresh(url: str, token: str) -> int:
             {"id": "wall-tick", "property": "n_intervals", "value": 1},
             {"id": "wall-viewport", "property": "data", "value": {"w": 1920, "h": 1080}},
         ],
-        "state": [{"id": "wall-config", "property": "data", "value": {**config, "token": token}}],
+        "state": [{"id": "wall-config", "property": "data", "value": config}],
         "changedPropIds": ["wall-tick.n_intervals"],
     }
-    request = urllib.request.Request(
-        url + "/_dash-update-component",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return session.post(url + "/_dash-update-component", json=body, timeout=30).status_code
 
 
-def test_wall_without_the_kiosk_token_shows_no_data(kiosk, browser):
+def test_wall_without_a_valid_token_shows_no_data(kiosk, browser):
+    import requests
+
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
     try:
-        for query in ("", "?token=wrong"):
-            page.goto(kiosk.url + "/wall" + query)
-            page.wait_for_selector(".wall-refused-box")
-            assert "访问令牌" in page.inner_text("#wall-root")
-            assert page.locator("[data-indicator]").count() == 0
+        page.goto(kiosk.url + "/wall")  # no token, no session: the login page
+        assert urlparse(page.url).path == "/login"
+        page.goto(kiosk.url + "/wall?token=wrong")
+        assert "令牌无效" in page.inner_text("body")
+        assert page.locator("[data-indicator]").count() == 0
     finally:
         context.close()
-    # the data callback itself refuses a wrong token (204: nothing to update)
-    assert _post_refresh(kiosk.url, "wrong") == 204
-    assert _post_refresh(kiosk.url, TOKEN) == 200
+    anonymous = requests.Session()
+    assert anonymous.get(kiosk.url + "/_dash-dependencies", timeout=10).status_code == 401
+    device = requests.Session()
+    assert device.get(wall_url(kiosk.url), timeout=10).status_code == 200  # via the redirect
+    assert _post_refresh(kiosk.url, device) == 200
 
 
 def test_wall_keeps_updating_through_a_load_and_a_restart(kiosk, browser, tmp_path):
     before = _county(kiosk.env)
-    url = f"{kiosk.url}/wall?token={TOKEN}&refresh=2&rotate=5"
+    url = wall_url(kiosk.url, "refresh=2&rotate=5")
     context, page = _open(browser, url, 1920, 1080)
     cdp = context.new_cdp_session(page)
 
