@@ -109,8 +109,9 @@ class Inbox:
         ready, waiting = [], []
         if not self.folder.is_dir():
             raise FileNotFoundError(f"inbox folder {self.folder} does not exist")
+        column_map = settings.get("columns.folder_map")  # configuration, not an export
         for path in sorted(self.folder.iterdir()):
-            if not path.is_file() or is_temporary(path):
+            if not path.is_file() or is_temporary(path) or path.name == column_map:
                 continue
             (ready if self._ready(path) else waiting).append(path)
         for gone in set(self._seen) - set(ready) - set(waiting):

@@ -24,6 +24,13 @@ online_rate = 0.90
 
 [validation.aliases]
 channel = { "网上申报" = "网上办理" }
+
+[[columns.maps]]            # a vendor's headers → the contract's columns (docs/column-maps.en.md)
+source = "cases"
+name = "乙厂商办件明细"
+[columns.maps.headers]
+"业务流水号" = "case_id"
+"受理单位" = "dept_name"
 ```
 
 A key the product does not know is an error (a typo never silently falls back to a default).

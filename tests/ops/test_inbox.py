@@ -87,6 +87,23 @@ def test_bad_files_go_to_failed_with_a_chinese_reason(pulse_env, tmp_path):
     assert (inbox / "failed" / "说明.pdf").exists()
 
 
+def test_a_column_map_in_the_inbox_maps_and_stays(pulse_env, tmp_path):
+    """A vendor's export dropped with the folder's column map (columns.toml, issue 19): the
+    export loads through it; the map is configuration, not an export, and stays put."""
+    from tests.etl.test_column_maps import MAP, VENDOR_HEADER, vendor_row
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _age(_towns_xlsx(inbox / "乡镇.xlsx"))
+    (inbox / "columns.toml").write_text(MAP, encoding="utf-8")
+    _age(inbox / "columns.toml")
+    _age(write_csv(inbox / "厂商.csv", VENDOR_HEADER, [vendor_row("V1"), vendor_row("V2")]))
+    result = Inbox(inbox, settle=1, confirm=False).run_pass()
+    assert sorted(p.name for p in result.loaded) == ["乡镇.xlsx", "厂商.csv"]
+    assert not result.failed and _count("cases") == 2
+    assert [p.name for p in inbox.iterdir() if p.is_file()] == ["columns.toml"]
+
+
 def test_the_same_file_twice_is_loaded_once(pulse_env, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
