@@ -252,6 +252,7 @@ class StoreColumn:
     name: str  # column of the store table
     expr: str  # its value, over the staged row
     supplementary: bool = False  # contract §3a: hashed only when it has a value
+    declared: str = ""  # the source's column it comes from
 
 
 def _store_columns(source: Source) -> list[StoreColumn]:
@@ -267,9 +268,9 @@ def _store_columns(source: Source) -> list[StoreColumn]:
         expr = c.name
         if c.name == "satisfaction":
             expr = "coalesce(satisfaction, '未评价')"
-        cols.append(StoreColumn(renames.get(c.name, c.name), expr, c.supplementary))
+        cols.append(StoreColumn(renames.get(c.name, c.name), expr, c.supplementary, c.name))
         if raw := raw_column(c):
-            cols.append(StoreColumn(raw, raw, c.supplementary))
+            cols.append(StoreColumn(raw, raw, c.supplementary, c.name))
     return cols
 
 
@@ -290,9 +291,19 @@ def _apply(
     source = result.source
     keys = KEYS[source.name]
     con.register("raw", result.frame.to_arrow())
-    staging = staging_sql(source, _aliases(), result.carried)
+    plain = frozenset(
+        c.name
+        for c in source.columns
+        if c.kind in ("text", "free_text")
+        and not result.frame[c.name].str.contains(privacy.MAY_HOLD_NUMBER).any()
+    )
+    staging = staging_sql(source, _aliases(), result.carried, plain)
     con.execute(f"create or replace temp table staged as {staging}")
-    store_cols = _store_columns(source)
+    # a supplementary column the file lacks is not staged: NULL in the store, nothing in the
+    # hash (so the file's records hash as before the column was declared)
+    store_cols = [
+        c for c in _store_columns(source) if not c.supplementary or c.declared in result.carried
+    ]
     hash_expr = _row_hash(store_cols, lambda c: c.expr)
     key_list = ", ".join(keys)
     con.execute(
@@ -364,14 +375,16 @@ def _apply(
         extra_names = ["row_hash", "load_id", "source_row"]
         extra_exprs = ["row_hash", str(load_id), "_row"]
         if source.name == "cases":
-            _ensure_calendar(con, calendar)
+            paused = "paused_days" in result.carried  # else not staged: 0 days
+            _ensure_calendar(con, calendar, paused=paused)
+            days = _deadline_days("f", paused)
             deadline = (
                 "left join calendar_days a on a.day = f.accepted_at::date "
                 "left join calendar_days w on w.is_workday "
-                f"and w.workday_seq = a.workday_seq + {_DEADLINE_DAYS.format(t='f')}"
+                f"and w.workday_seq = a.workday_seq + {days}"
             )
             extra_names.append("deadline_at")
-            extra_exprs.append(_DEADLINE.format(t="f", w="w"))
+            extra_exprs.append(_deadline("f", "w", paused))
         selected = ["f." + c.expr if c.expr == c.name else c.expr for c in store_cols]
         con.execute(
             f"insert into {table} ({', '.join(names + extra_names)}) "
@@ -448,20 +461,30 @@ def _aliases() -> dict[str, dict[str, str]]:
 # Deadline of a case (contract §3a, §7): the end of the (promised_days + paused_days)-th
 # working day strictly after the acceptance date; 0 days: the end of the acceptance date.
 # {t}: the case row, {w}: the calendar day whose workday_seq is the acceptance day's + days.
-_DEADLINE_DAYS = "({t}.promised_days + coalesce({t}.paused_days, 0))"
-_DEADLINE = (
-    "(case when " + _DEADLINE_DAYS + " = 0 then {t}.accepted_at::date else {w}.day end)"
-    " + interval '23:59:59'"
-)
+def _deadline_days(t: str, paused: bool = True) -> str:
+    """Working days to the deadline of case row `t` (paused=False: the rows have no
+    paused_days column, so 0)."""
+    return f"({t}.promised_days + coalesce({t}.paused_days, 0))" if paused else f"{t}.promised_days"
 
 
-def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> None:
+def _deadline(t: str, w: str, paused: bool = True) -> str:
+    """The deadline of case row `t`, `w` being the calendar day _deadline_days after its
+    acceptance date."""
+    days = _deadline_days(t, paused)
+    return (
+        f"(case when {days} = 0 then {t}.accepted_at::date else {w}.day end) + interval '23:59:59'"
+    )
+
+
+def _ensure_calendar(
+    con, calendar: WorkCalendar, whole_store: bool = False, paused: bool = True
+) -> None:
     """Make calendar_days cover the staged cases' deadlines; rebuild it (and every stored
     deadline) when the calendar itself changed, e.g. a new holidays.csv for next year."""
     staged = "cases" if whole_store else "staged where reason is null"
     lo, hi, max_days = con.execute(
         f"select min(accepted_at)::date, max(accepted_at)::date, "
-        f"max({_DEADLINE_DAYS.format(t=staged.split()[0])}) from {staged}"
+        f"max({_deadline_days(staged.split()[0], paused or whole_store)}) from {staged}"
     ).fetchall()[0]
     have = con.execute("select min(day), max(day) from calendar_days").fetchall()[0]
     fingerprint = calendar.fingerprint
@@ -482,10 +505,10 @@ def _ensure_calendar(con, calendar: WorkCalendar, whole_store: bool = False) -> 
     _set_meta(con, "calendar_fingerprint", fingerprint)
     if stored is not None and stored != fingerprint:
         con.execute(f"""
-            update cases set deadline_at = {_DEADLINE.format(t="cases", w="w")}
+            update cases set deadline_at = {_deadline("cases", "w")}
             from calendar_days a, calendar_days w
             where a.day = cases.accepted_at::date and w.is_workday
-              and w.workday_seq = a.workday_seq + {_DEADLINE_DAYS.format(t="cases")}
+              and w.workday_seq = a.workday_seq + {_deadline_days("cases")}
         """)
 
 

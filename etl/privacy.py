@@ -84,8 +84,9 @@ def _sql_regex(pattern: str) -> str:
 _PY_STRIP = _python_regex(_STRIP_CLASS)
 _PY_NAME_SPACE = _python_regex(_NAME_SPACE_CLASS)
 _PY_PHONE_PREFIX = _python_regex(_PHONE_PREFIX)
-# Every _TEXT_RULES pattern contains four digits in a row: text without them is left alone.
-_MAY_HOLD_NUMBER = "[0-9０-９]{4}"
+# Every _TEXT_RULES pattern contains four digits in a row: text without them is left alone
+# (also usable as a polars / Rust regex, to find whole columns that need no masking).
+MAY_HOLD_NUMBER = _MAY_HOLD_NUMBER = "[0-9０-９]{4}"
 _PY_TEXT_RULES = tuple((_python_regex(p), r) for p, r in _TEXT_RULES)
 _PY_MAY_HOLD_NUMBER = _python_regex(_MAY_HOLD_NUMBER)
 _WIDE_TABLE = str.maketrans(_WIDE_TO_ASCII)

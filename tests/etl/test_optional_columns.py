@@ -237,3 +237,24 @@ def test_counts_of_the_new_indicators_hand_computed(pulse_env, reference_files, 
         "Q1",
         "Q2",
     ]
+
+
+def test_some_columns_only_and_a_newer_version_without_them(pulse_env, reference_files, tmp_path):
+    """A file may carry a few of the §3a columns; the others stay empty. A newer version of
+    a case from a file without them replaces the record whole, as any update does."""
+    some = write_csv(
+        tmp_path / "some.csv",
+        [*CASE_HEADER, "窗口类型", "特别程序天数"],
+        [[*case_row("S1", 办结时间="", 办件状态="在办"), "综合窗口", "3"]],
+    )
+    assert load([*reference_files, some]).exit_code == 0
+    assert _store_rows(
+        "select window_type, paused_days, onsite_completed, bundle_theme, deadline_at::varchar"
+        " from cases"
+    ) == [("综合窗口", 3, None, None, "2026-11-12 23:59:59")]  # Mon 11-02 + 5 + 3 working days
+    later = write_csv(tmp_path / "later.csv", CASE_HEADER, [case_row("S1")])
+    report = load([later]).reports[0]
+    assert (report.updated, report.duplicate) == (1, 0)
+    assert _store_rows("select window_type, paused_days, deadline_at::varchar from cases") == [
+        (None, None, "2026-11-09 23:59:59")
+    ]
