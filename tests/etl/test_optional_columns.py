@@ -258,3 +258,23 @@ def test_some_columns_only_and_a_newer_version_without_them(pulse_env, reference
     assert _store_rows("select window_type, paused_days, deadline_at::varchar from cases") == [
         (None, None, "2026-11-09 23:59:59")
     ]
+
+
+def test_a_store_from_before_gains_the_columns(pulse_env, reference_files, tmp_path):
+    """A store written before §3a and the column maps (no such columns in cases or loads)
+    gains them at the next load; its cases keep their deadlines and read as without data."""
+    old = write_csv(tmp_path / "old.csv", CASE_HEADER, [case_row("B1")])
+    assert load([*reference_files, old]).exit_code == 0
+    con = duckdb.connect(str(publish.current_file(settings.store_path())))
+    for column in [c.name for c in _store_columns(cases_source.SOURCE) if c.supplementary]:
+        con.execute(f"alter table cases drop column {column}")
+    con.execute("alter table loads drop column unmapped")
+    con.execute("alter table loads drop column column_map")
+    con.close()
+    new = write_csv(tmp_path / "new.csv", HEADER, [row("B2", 特别程序天数="1", 是否跨省通办="是")])
+    run = load([new])
+    assert (run.exit_code, run.reports[0].inserted) == (0, 1)
+    assert _store_rows(
+        "select case_id, paused_days, cross_province, deadline_at::varchar from cases order by 1"
+    ) == [("B1", None, None, "2026-11-09 23:59:59"), ("B2", 1, True, "2026-11-10 23:59:59")]
+    assert _counts(CITY)["cross_province_known"] == 1
