@@ -10,11 +10,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import periods
 from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
+from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
@@ -285,7 +285,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
 
 def _as_of():
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     return default_as_of(default_store())
 

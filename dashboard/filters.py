@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import parse_qs, urlencode
 
-from dashboard import periods
+from dashboard.domain import periods
 from dashboard.errors import BadRequest
 from dashboard.store import COUNTY, Scope
 from etl import settings

@@ -17,13 +17,14 @@ from urllib.parse import parse_qsl, urlencode
 
 import polars as pl
 
-from dashboard import labels, periods
+from dashboard import labels
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
+from dashboard.domain import periods
+from dashboard.domain.metrics import Params, default_as_of, metrics
+from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.store import Scope, Store
-from dashboard.trace import rows_behind
 from etl import settings
 
 log = logging.getLogger(__name__)
@@ -291,10 +292,10 @@ def _signal_label(signal: Any) -> str:
 def _flags(
     store: Store, period: periods.Period, as_of: datetime, scope: Scope
 ) -> list[dict[str, Any]] | None:
-    """Departments flagged for 体外循环 in the period (dashboard.outside_system), the ones
+    """Departments flagged for 体外循环 in the period (dashboard.domain.outside_system), the ones
     with the most signals first; None when the detection is not available."""
     try:
-        from dashboard import outside_system
+        from dashboard.domain import outside_system
     except ImportError:
         return None
     params = Params(period.start, period.end, as_of)

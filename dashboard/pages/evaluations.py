@@ -20,13 +20,13 @@ from dashboard.components.figures import base_layout, plain
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid, section_header
+from dashboard.domain.metrics import Params, default_as_of, metrics
+from dashboard.domain.periods import Period
+from dashboard.domain.trace import rows_behind
 from dashboard.drill import rows_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
-from dashboard.periods import Period
 from dashboard.store import Store, default_store
-from dashboard.trace import rows_behind
 
 dash.register_page(
     __name__, path="/evaluations", name="好差评", title="好差评 · 政务服务效能看板", order=50

@@ -15,9 +15,9 @@ from dashboard.app import Ids as Shell
 from dashboard.components.figures import trend
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
+from dashboard.domain.metrics import INDICATORS, default_as_of, metrics
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, default_as_of, metrics
 from dashboard.store import default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)

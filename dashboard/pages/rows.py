@@ -13,11 +13,11 @@ from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
+from dashboard.domain.metrics import default_as_of
+from dashboard.domain.trace import TRACES, count_behind, rows_behind, sortable
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import default_as_of
 from dashboard.store import default_store
-from dashboard.trace import TRACES, count_behind, rows_behind, sortable
 
 dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政务服务效能看板", nav=False)
 

@@ -20,12 +20,12 @@ from dashboard.components.figures import trend
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid
+from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
+from dashboard.domain.periods import Period
+from dashboard.domain.trace import rows_behind
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
-from dashboard.periods import Period
 from dashboard.store import Scope, Store, StoreEmpty, default_store
-from dashboard.trace import rows_behind
 
 dash.register_page(__name__, path="/town", name="乡镇", title="乡镇 · 政务服务效能看板", order=10)
 
@@ -297,7 +297,7 @@ def flag_text(value) -> str:
         return "是"
     names = value if isinstance(value, list | tuple) else str(value).split(";")
     try:
-        from dashboard.outside_system import LABELS as SIGNALS
+        from dashboard.domain.outside_system import LABELS as SIGNALS
     except ImportError:  # detection not installed: show the names as they come
         SIGNALS = {}
     return "、".join(SIGNALS.get(n, n) for n in names if n)

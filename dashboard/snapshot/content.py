@@ -18,11 +18,12 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard import labels, periods
+from dashboard import labels
+from dashboard.domain import periods
+from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
+from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.store import COUNTY, Scope, Store
-from dashboard.trace import rows_behind
 from etl import settings
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class Report:
     warning: CaseList
     bad_reviews: CaseList
     hotline_topics: pl.DataFrame
-    outside: list[Any] | None  # dashboard.outside_system.Flag; None: detection unavailable
+    outside: list[Any] | None  # dashboard.domain.outside_system.Flag; None: detection unavailable
     outside_note: str = ""
     town_names: dict[str, str] = field(default_factory=dict)
 
@@ -316,7 +317,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
 def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | None, str]:
     """体外循环 departments with their evidence (dashboard/outside_system.py, issue 4)."""
     try:
-        from dashboard.outside_system import detect
+        from dashboard.domain.outside_system import detect
     except ImportError as exc:  # the detection module is not part of this installation
         log.warning("体外循环 detection unavailable: %s", exc)
         return None, "体外循环检测模块未安装,本期未检测。"

@@ -11,8 +11,8 @@ import dash
 import polars as pl
 import pytest
 
+from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.store import Scope, Store
 from etl import demo
 from etl.load import load

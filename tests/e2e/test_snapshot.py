@@ -167,8 +167,8 @@ def check_page_numbers(texts: list[str]) -> None:
 
 def test_county_pdf(county_pdf, in_demo):
     from dashboard.components.format import fmt
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.labels import INDICATORS
-    from dashboard.metrics import default_as_of, metrics
     from dashboard.snapshot.content import RANKED
     from dashboard.store import Store
 
@@ -209,8 +209,8 @@ def test_county_pdf(county_pdf, in_demo):
 
 def test_town_pdf(town_pdf, in_demo):
     from dashboard.components.format import fmt
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.labels import INDICATORS
-    from dashboard.metrics import default_as_of, metrics
     from dashboard.store import Store
 
     n = check_fonts_and_glyphs(town_pdf)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from dashboard.metrics import Params, default_as_of
+from dashboard.domain.metrics import Params, default_as_of
 from dashboard.store import COUNTY, Scope, Store
 
 

@@ -111,7 +111,7 @@ def metrics(
     if bucket:
         frame = frame.filter(pl.col("period_start").is_not_null())
     # 体外循环 (issue 4): outside_system_depts; by="dept" also outside_system and signals
-    from dashboard.outside_system import metrics_columns
+    from dashboard.domain.outside_system import metrics_columns
 
     extra = ("outside_system", "signals") if by == "dept" else ()
     if flags:
