@@ -6,8 +6,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import labels
 from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
+from dashboard.domain.indicators import label as indicator_label
 
 
 def kpi_card(
@@ -23,7 +23,7 @@ def kpi_card(
     goal = target(indicator)
     value = html.Div(fmt(indicator, now), className="fs-3 fw-bold kpi-value")
     body = [
-        html.Div(labels.INDICATORS[indicator], className="text-muted small"),
+        html.Div(indicator_label(indicator), className="text-muted small"),
         dcc.Link(value, href=href, className="text-reset text-decoration-none") if href else value,
         html.Div(
             [

@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl, urlencode
 
 import polars as pl
 
-from dashboard import labels
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
 from dashboard.domain import periods
@@ -317,10 +316,3 @@ def _flags(
     ]
     flags.sort(key=lambda f: (-len(f["signals"]), f["town"], f["dept"]))
     return flags
-
-
-def ranked(towns: list[dict[str, Any]], indicator: str) -> list[dict[str, Any]]:
-    """Towns with a value, best first (fewest first for counts where fewer is better)."""
-    valued = [t for t in towns if t.get(indicator) is not None]
-    lower = indicator in labels.LOWER_IS_BETTER
-    return sorted(valued, key=lambda t: (t[indicator] if lower else -t[indicator], t["code"]))

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.domain.metrics import Params
+from dashboard.domain.params import Params
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
 

@@ -20,6 +20,7 @@ from dashboard.components.figures import base_layout, plain
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid, section_header
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.periods import Period
 from dashboard.domain.trace import rows_behind
@@ -437,7 +438,7 @@ def show_rectify_overdue(query):
     late = rectify_lateness(rows, as_of).sort("late_days", descending=True)
     shown = late.head(LIST_ROWS).select(*EVAL_FIELDS, "late_days")
     head = section_header(
-        labels.INDICATORS["rectify_overdue"],
+        indicator_label("rectify_overdue"),
         f"共 {rows.height:,} 条:超过整改期限仍未整改,或整改完成晚于期限"
         + (f"(列出前 {LIST_ROWS} 条)" if rows.height > LIST_ROWS else ""),
         dcc.Link(
@@ -516,7 +517,7 @@ def _columns() -> list[dict]:
     return [
         {
             "field": c,
-            "headerName": labels.INDICATORS[c],
+            "headerName": indicator_label(c),
             "valueFormatter": {"function": f"params.data['{c}__text']"},
             "cellClassRules": {
                 "rag-red": f"params.data['{c}__status'] == 'red'",

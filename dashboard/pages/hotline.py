@@ -23,6 +23,7 @@ from dashboard.components.figures import PALETTE, base_layout, plain
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid, section_header
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.periods import Period
 from dashboard.domain.trace import rows_behind
@@ -448,7 +449,7 @@ def show_towns(query):
         *[
             {
                 "field": c,
-                "headerName": labels.INDICATORS[c],
+                "headerName": indicator_label(c),
                 "valueFormatter": {"function": f"params.data['{c}__text']"},
                 "cellClassRules": {
                     "rag-red": f"params.data['{c}__status'] == 'red'",
@@ -528,7 +529,7 @@ def show_overdue(query):
         "late",
     )
     head = section_header(
-        labels.INDICATORS["hotline_overdue_open"],
+        indicator_label("hotline_overdue_open"),
         f"共 {rows.height:,} 件,按超期天数排列"
         + (f"(列出前 {LIST_ROWS} 件)" if rows.height > LIST_ROWS else ""),
         dcc.Link(

@@ -10,11 +10,12 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
-from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.components.figures import trend
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
+from dashboard.domain import indicators, ranking
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS, default_as_of, metrics
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
@@ -43,7 +44,6 @@ RANK_CHOICES = (
     "cases",
     "overdue_open",
 )
-BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜
 
 
 class Ids:
@@ -69,7 +69,7 @@ def layout(**_query) -> html.Div:
                             clearable=False,
                             value="online_rate",
                             options=[
-                                {"label": f"按{labels.INDICATORS[c]}排名", "value": c}
+                                {"label": f"按{indicator_label(c)}排名", "value": c}
                                 for c in RANK_CHOICES
                             ],
                         ),
@@ -161,20 +161,13 @@ def show_ranking(query, rank_by):
         published=True,
     )
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
-    ascending = rank_by in labels.LOWER_IS_BETTER
-    ranked = frame.sort(rank_by, descending=not ascending, nulls_last=True)
+    ascending = indicators.get(rank_by).better == "lower"
     rows = []
-    with_value = [r for r in ranked.iter_rows(named=True) if r[rank_by] is not None]
-    for i, r in enumerate(ranked.iter_rows(named=True)):
-        board = ""
-        if r[rank_by] is not None and len(with_value) > 2 * BOARD_SIZE:
-            if i < BOARD_SIZE:
-                board = "红榜"
-            elif i >= len(with_value) - BOARD_SIZE:
-                board = "黑榜"
+    for x in ranking.rank(frame, rank_by):
+        r = x.row
         row = {
-            "rank": i + 1,
-            "board": board,
+            "rank": x.rank,
+            "board": x.board,
             "town_code": r["town_code"],
             "town_name": r["town_name"],
         }
@@ -200,7 +193,7 @@ def show_ranking(query, rank_by):
         *[
             {
                 "field": c,
-                "headerName": labels.INDICATORS[c],
+                "headerName": indicator_label(c),
                 "valueFormatter": {"function": f"params.data['{c}__text']"},
                 "cellClassRules": {
                     "rag-red": f"params.data['{c}__status'] == 'red'",
@@ -212,7 +205,7 @@ def show_ranking(query, rank_by):
             }
             for c in shown
         ],
-        {"field": "outside_system_depts", "headerName": labels.INDICATORS["outside_system_depts"]},
+        {"field": "outside_system_depts", "headerName": indicator_label("outside_system_depts")},
     ]
     return columns, rows
 

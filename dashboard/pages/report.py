@@ -20,9 +20,10 @@ import flask
 import plotly.graph_objects as go
 from dash import Input, Output, clientside_callback, dcc, html
 
-from dashboard import labels
 from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
 from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
+from dashboard.domain import indicators, ranking
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.errors import RequestError
 from dashboard.snapshot import content
 from dashboard.snapshot.content import Report, Request
@@ -281,7 +282,7 @@ class _Builder:
             f"{fmt('satisfaction_rate', now['satisfaction_rate'])}。"
         ]
         missed = [
-            labels.INDICATORS[k]
+            indicator_label(k)
             for k in content.RANKED
             if target(k) is not None and status(k, now[k]) in ("red", "amber")
         ]
@@ -295,10 +296,10 @@ class _Builder:
             f"{fmt('bad_reviews', now['bad_reviews'])} 条,12345 超期未办结 "
             f"{fmt('hotline_overdue_open', now['hotline_overdue_open'])} 件。"
         )
-        ranked = content.ranking(r.towns, r.rank_by)
+        ranked = ranking.rank(r.towns, r.rank_by)
         red = [x.row["town_name"] for x in ranked if x.board == "红榜"]
         black = [x.row["town_name"] for x in ranked if x.board == "黑榜"]
-        by = labels.INDICATORS[r.rank_by]
+        by = indicator_label(r.rank_by)
         if r.town_name:
             mine = next(x for x in ranked if x.row["town_code"] == r.request.town)
             items.append(f"按{by},本镇在全县 {len(ranked)} 个乡镇中排第 {mine.rank} 名。")
@@ -330,7 +331,7 @@ class _Builder:
             )
             state = status(k, now)
             row = [
-                labels.INDICATORS[k],
+                indicator_label(k),
                 self.rag(k, now),
                 html.Td(fmt(k, before), className="num"),
                 change,
@@ -358,7 +359,7 @@ class _Builder:
         goal = target(k)
         return html.Div(
             [
-                html.Div(labels.INDICATORS[k], className="kpi-name"),
+                html.Div(indicator_label(k), className="kpi-name"),
                 html.Div(fmt(k, now), className="kpi-value"),
                 html.Div(
                     f"较上期 {delta(k, now, before)}",
@@ -375,20 +376,20 @@ class _Builder:
 
     def ranking(self) -> html.Section:
         r = self.r
-        ranked = content.ranking(r.towns, r.rank_by, r.towns_before)
+        ranked = ranking.rank(r.towns, r.rank_by, r.towns_before)
         headers = [
             "名次",
             "升降",
             "红黑榜",
             "乡镇",
-            *(labels.INDICATORS[c] for c in content.RANKED),
+            *(indicator_label(c) for c in content.RANKED),
         ]
-        headers.append(labels.INDICATORS["outside_system_depts"])
+        headers.append(indicator_label("outside_system_depts"))
         rows = []
         for x in ranked:
             move = ""
-            if x.previous_rank is not None and x.previous_rank != x.rank:
-                move = f"{'↑' if x.rank < x.previous_rank else '↓'}{abs(x.previous_rank - x.rank)}"
+            if x.change:
+                move = f"{'↑' if x.change > 0 else '↓'}{abs(x.change)}"
             board = html.Td(
                 x.board, className={"红榜": "board-red", "黑榜": "board-black"}.get(x.board, "")
             )
@@ -412,7 +413,7 @@ class _Builder:
         for ind, red, black in content.boards(r.towns):
             board_rows.append(
                 [
-                    labels.INDICATORS[ind],
+                    indicator_label(ind),
                     "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in red) or "—",
                     "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in black) or "—",
                 ]
@@ -420,8 +421,8 @@ class _Builder:
         return self.page(
             "乡镇排名 · 红黑榜",
             html.P(
-                f"按{labels.INDICATORS[r.rank_by]}排名(升降为较上期名次);前 {content.BOARD_SIZE} "
-                f"名为红榜,后 {content.BOARD_SIZE} 名为黑榜。",
+                f"按{indicator_label(r.rank_by)}排名(升降为较上期名次);前 {ranking.BOARD_SIZE} "
+                f"名为红榜,后 {ranking.BOARD_SIZE} 名为黑榜。",
                 className="report-note",
             ),
             table,
@@ -451,7 +452,7 @@ class _Builder:
         r = self.r
         figs = []
         for ind in ("online_rate", "on_time_rate", "satisfaction_rate", "evaluation_rate"):
-            fig = town_bars(r.towns, ind, f"各乡镇{labels.INDICATORS[ind]}", target=target(ind))
+            fig = town_bars(r.towns, ind, f"各乡镇{indicator_label(ind)}", target=target(ind))
             if r.request.town:
                 codes = fig.data[0].customdata
                 fig.data[0].marker.color = [
@@ -472,7 +473,7 @@ class _Builder:
                 cells.append(html.Td(f"{(r.as_of - row['deadline_at']).days}", className="num"))
             rows.append(cells)
         headers = list(columns.values()) + ([extra[1]] if extra else [])
-        title = labels.INDICATORS[listed.indicator]
+        title = indicator_label(listed.indicator)
         note = f"共 {listed.total:,} 件"
         if listed.total > frame.height:
             note += (
@@ -563,7 +564,7 @@ class _Builder:
         def figures(indicators: tuple[str, ...]) -> html.Table:
             rows = [
                 [
-                    labels.INDICATORS[k],
+                    indicator_label(k),
                     self.rag(k, now[k]),
                     html.Td(fmt(k, before[k]), className="num"),
                     html.Td(delta(k, now[k], before[k]), className="num"),
@@ -578,7 +579,7 @@ class _Builder:
             cells += [self.rag(k, row[k]) for k in (*content.HOTLINE_ALL, *content.EVALUATION)]
             per_town.append(cells)
         town_table = self.table(
-            ["乡镇", *(labels.INDICATORS[k] for k in (*content.HOTLINE_ALL, *content.EVALUATION))],
+            ["乡镇", *(indicator_label(k) for k in (*content.HOTLINE_ALL, *content.EVALUATION))],
             per_town,
             cls="rank-table",
         )
@@ -645,7 +646,7 @@ class _Builder:
 
 
 def _goal(k: str) -> str:
-    if k in labels.LOWER_IS_BETTER:
+    if indicators.get(k).better == "lower":
         return "0"
     goal = target(k)
     return fmt(k, goal) if goal is not None else "—"

@@ -13,6 +13,7 @@ from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import default_as_of
 from dashboard.domain.trace import TRACES, count_behind, rows_behind, sortable
 from dashboard.errors import BadRequest
@@ -151,9 +152,7 @@ def show_summary(search):
         )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
-        x
-        for x in (labels.INDICATORS.get(indicator, indicator), town_name or "全县", dept or "")
-        if x
+        x for x in (indicator_label(indicator), town_name or "全县", dept or "") if x
     )
     summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:

@@ -20,6 +20,7 @@ from dashboard.components.figures import trend
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.periods import Period
 from dashboard.domain.trace import rows_behind
@@ -307,7 +308,7 @@ def indicator_columns(indicators) -> list[dict]:
     return [
         {
             "field": c,
-            "headerName": labels.INDICATORS[c],
+            "headerName": indicator_label(c),
             "valueFormatter": {"function": f"params.data['{c}__text']"},
             "cellClassRules": {
                 "rag-red": f"params.data['{c}__status'] == 'red'",
@@ -613,7 +614,7 @@ def _list_head(indicator: str, count: int, href: str) -> html.Div:
     return html.Div(
         [
             html.H4(
-                [labels.INDICATORS[indicator], " ", dbc.Badge(fmt(indicator, count), color=color)],
+                [indicator_label(indicator), " ", dbc.Badge(fmt(indicator, count), color=color)],
                 className="mb-0 me-3",
             ),
             html.Span(note, className="text-muted small me-auto"),

@@ -18,8 +18,7 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard import labels
-from dashboard.domain import periods
+from dashboard.domain import periods, ranking
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -53,7 +52,6 @@ BOARD_INDICATORS = (
     "hotline_satisfaction_rate",
     "hotline_on_time_rate",
 )
-BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜 (as dashboard/pages/overview.py)
 HOTLINE = ("hotline_tickets", "hotline_satisfaction_rate", "hotline_on_time_rate")
 HOTLINE_ALL = (*HOTLINE, "hotline_overdue_open")
 EVALUATION = (
@@ -324,42 +322,11 @@ def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | No
     return detect(store, params, scope), ""
 
 
-@dataclass(frozen=True)
-class Ranked:
-    rank: int
-    board: str  # 红榜 | 黑榜 | ""
-    row: dict[str, Any]
-    previous_rank: int | None
-
-
-def ranking(frame: pl.DataFrame, by: str, before: pl.DataFrame | None = None) -> list[Ranked]:
-    """Towns sorted by one indicator (best first), the top and bottom BOARD_SIZE with a value
-    on 红榜 and 黑榜 — the overview page's rule."""
-    ascending = by in labels.LOWER_IS_BETTER
-    ranked = frame.sort(by, descending=not ascending, nulls_last=True)
-    valued = sum(1 for v in ranked[by] if v is not None)
-    old: dict[str, int] = {}
-    if before is not None:
-        prev = before.sort(by, descending=not ascending, nulls_last=True)
-        old = {r["town_code"]: i + 1 for i, r in enumerate(prev.iter_rows(named=True))}
-    out = []
-    for i, r in enumerate(ranked.iter_rows(named=True)):
-        board = ""
-        if r[by] is not None and valued > 2 * BOARD_SIZE:
-            if i < BOARD_SIZE:
-                board = "红榜"
-            elif i >= valued - BOARD_SIZE:
-                board = "黑榜"
-        out.append(Ranked(i + 1, board, r, old.get(r["town_code"])))
-    return out
-
-
 def boards(frame: pl.DataFrame) -> list[tuple[str, list[dict], list[dict]]]:
-    """For each judged rate: its 红榜 and 黑榜 towns (best first / worst last)."""
+    """For each judged rate: its 红榜 and 黑榜 towns (best first / worst last), by the one
+    rule of domain/ranking.py."""
     out = []
     for ind in BOARD_INDICATORS:
-        ranked = ranking(frame, ind)
-        red = [r.row for r in ranked if r.board == "红榜"]
-        black = [r.row for r in ranked if r.board == "黑榜"]
-        out.append((ind, red, black))
+        red, black = ranking.boards(ranking.rank(frame, ind))
+        out.append((ind, [r.row for r in red], [r.row for r in black]))
     return out
