@@ -14,6 +14,7 @@ from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
+from dashboard.components import context
 from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
@@ -26,7 +27,7 @@ ASSETS = ROOT / "assets"
 
 
 class Ids:
-    URL = "url"
+    URL = context.URL
     # dcc.Store: the normalised query string the shell reads. Pages read URL.search itself:
     # it is already the new one when a followed link mounts their components, so they never
     # render once with the page-before's filters.

@@ -3,23 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
 from dashboard.app import Ids as Shell
+from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
-from dashboard.components.format import fmt, status
-from dashboard.components.kpi import kpi_card
+from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
 from dashboard.domain import indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.domain.metrics import INDICATORS, default_as_of, metrics
+from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import rows_href
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.store import default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -44,6 +42,9 @@ RANK_CHOICES = (
     "cases",
     "overdue_open",
 )
+
+
+TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
 
 class Ids:
@@ -104,62 +105,21 @@ def layout(**_query) -> html.Div:
     )
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
-def show_kpis(query):
-    if query is None:
-        return no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    period = f.resolve(as_of)
-    prev = period.previous()
-    now = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        flags=False,
-    ).row(0, named=True)
-    before = metrics(
-        store,
-        prev.start,
-        prev.end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        flags=False,
-    ).row(0, named=True)
-    return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
+@page_callback(Output(Ids.KPIS, "children"))
+def show_kpis(view: View):
+    return kpi_row(view, KPIS)
 
 
-@callback(
+@page_callback(
     Output(Ids.RANKING, "columnDefs"),
     Output(Ids.RANKING, "rowData"),
-    Input(Shell.URL, "search"),
     Input(Ids.RANK_BY, "value"),
 )
-def show_ranking(query, rank_by):
-    if query is None:
-        return no_update, no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    period = f.resolve(as_of)
+def show_ranking(view: View, rank_by):
+    if rank_by not in RANK_CHOICES:
+        raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
-    frame = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="town",
-        scope=f.scope(),
-        depts=f.depts,
-        published=True,
-    )
+    frame = view.metrics("town", published=True)
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
@@ -171,10 +131,7 @@ def show_ranking(query, rank_by):
             "town_code": r["town_code"],
             "town_name": r["town_name"],
         }
-        for c in shown:
-            row[c] = r[c]
-            row[f"{c}__text"] = fmt(c, r[c])
-            row[f"{c}__status"] = status(c, r[c])
+        row.update(indicator_cells(r, shown))
         row["outside_system_depts"] = r["outside_system_depts"] or ""
         rows.append(row)
     columns = [
@@ -192,18 +149,10 @@ def show_ranking(query, rank_by):
         {"field": "town_name", "headerName": "乡镇", "pinned": "left", "width": 110},
         *[
             {
-                "field": c,
-                "headerName": indicator_label(c),
-                "valueFormatter": {"function": f"params.data['{c}__text']"},
-                "cellClassRules": {
-                    "rag-red": f"params.data['{c}__status'] == 'red'",
-                    "rag-amber": f"params.data['{c}__status'] == 'amber'",
-                    "rag-green": f"params.data['{c}__status'] == 'green'",
-                },
-                "sort": ("asc" if ascending else "desc") if c == rank_by else None,
-                "type": "rightAligned",
+                **column,
+                "sort": ("asc" if ascending else "desc") if column["field"] == rank_by else None,
             }
-            for c in shown
+            for column in indicator_columns(shown)
         ],
         {"field": "outside_system_depts", "headerName": indicator_label("outside_system_depts")},
     ]
@@ -224,46 +173,14 @@ def drill_from_ranking(cell, query):
     if column not in INDICATORS or column == "outside_system_depts":
         column = "cases"
     town = cell.get("rowId")
-    if not town:
+    if not isinstance(town, str) or not town or len(town) > 64:
         return no_update
     return rows_href(Filters.from_query(query), column, town=town)
 
 
-@callback(
-    Output(Ids.TREND_MONTH, "figure"),
-    Output(Ids.TREND_WEEK, "figure"),
-    Input(Shell.URL, "search"),
-)
-def show_trends(query):
-    if query is None:
-        return no_update, no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    end = as_of.date()
-    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
-    shown = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
-    monthly = metrics(
-        store,
-        month_start,
-        end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        bucket="month",
-        flags=False,
+@page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))
+def show_trends(view: View):
+    return (
+        trend(view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)"),
+        trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)"),
     )
-    weekly = metrics(
-        store,
-        week_start,
-        end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        bucket="week",
-        flags=False,
-    )
-    return (trend(monthly, shown, "近12个月趋势(按月)"), trend(weekly, shown, "近12周趋势(按周)"))

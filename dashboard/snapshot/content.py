@@ -223,8 +223,8 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
     # trends end with the reported period (not with 数据截至): a report of an earlier week
     # shows the weeks up to it
     end = period.end
-    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
-    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    week_start = periods.trend_window(end, "week")[0]
+    month_start = periods.trend_window(end, "month")[0]
     limit = int(settings.get("snapshot.list_rows"))
 
     def figures(start: date, stop: date, **kw: Any):

@@ -330,35 +330,6 @@ def test_resolution_rate_by_hand(pulse_env, reference_files, tmp_path):
     assert page("hotline").county_resolution(frame.clear()) is None
 
 
-def test_lateness_in_hours_and_working_days():
-    town = page("town")
-    # Fri 2026-11-20 is a working day, the weekend is not; as_of is Tue 2026-11-24 08:00
-    calendar = pl.DataFrame(
-        {
-            "day": [date(2026, 11, d) for d in range(19, 26)],
-            "is_workday": [True, True, False, False, True, True, True],
-            "workday_seq": [100, 101, 101, 101, 102, 103, 104],
-        }
-    )
-    rows = pl.DataFrame(
-        {
-            "case_id": ["late", "due-today", "due-tomorrow"],
-            "deadline_at": [
-                datetime(2026, 11, 20, 23, 59, 59),
-                datetime(2026, 11, 24, 23, 59, 59),
-                datetime(2026, 11, 25, 23, 59, 59),
-            ],
-        }
-    )
-    out = town.lateness(rows, calendar, datetime(2026, 11, 24, 8, 0)).rows_by_key("case_id")
-    (late,) = out["late"]
-    assert late[1:3] == (80.0, 2)  # 80 hours; Mon and Tue are working days after Friday
-    (today,) = out["due-today"]
-    assert today[3:] == (16.0, 0)  # 16 hours left, due today
-    (tomorrow,) = out["due-tomorrow"]
-    assert tomorrow[3:] == (40.0, 1)
-
-
 def test_flag_text_words_the_signals():
     town = page("town")
     assert town.flag_text(None) == "" and town.flag_text(False) == ""
