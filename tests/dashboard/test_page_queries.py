@@ -357,3 +357,69 @@ def test_a_trend_point_opens_its_bucket():
     back = Filters.from_query(town.trend_href(f, "339901001000", week, "week")[5:])
     assert (back.date_from, back.date_to) == (date(2026, 11, 16), date(2026, 11, 22))
     assert back.extra["indicator"] == town.TREND_SHOWN[1]
+
+
+def _board_towns(tree, kind: str) -> list[str]:
+    """Town codes in a rendered board list (wall: data-town on the rows of red/black)."""
+    found = []
+
+    def walk(node, inside: bool) -> None:
+        props = getattr(node, "__dict__", {})
+        here = inside or kind in str(props.get("className", "")).split()
+        town = props.get("data-town")
+        if here and town:
+            found.append(town)
+        children = props.get("children")
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                walk(child, here)
+
+    for node in tree:
+        walk(node, False)
+    return found
+
+
+def test_overview_wall_and_pdf_show_the_same_boards(demo_store):
+    """One 红黑榜 rule (domain/ranking.py): the same towns on the boards everywhere."""
+    from dashboard.components import wall_data, wall_panels
+    from dashboard.snapshot.content import Request, gather
+
+    report_page = page("report")
+    overview = page("overview")
+    query = "?period=last_month"
+    for indicator in ("online_rate", "on_time_rate", "overdue_open"):
+        _, rows = overview.show_ranking(query, indicator)
+        red = [r["town_code"] for r in rows if r["board"] == "红榜"]
+        black = [r["town_code"] for r in rows if r["board"] == "黑榜"]
+        assert len(red) == 3 and len(black) == 3, indicator
+
+        config = wall_data.WallConfig.from_query({"period": "last_month", "color": indicator})
+        data = wall_data.load(demo_store, config)
+        tree = wall_panels.board(data.towns, indicator)
+        assert _board_towns(tree, "red") == red, indicator
+        assert _board_towns(tree, "black") == list(reversed(black)), indicator
+
+        period = data.period
+        report = gather(demo_store, Request(period.start, period.end))
+        report = report.__class__(**{**report.__dict__, "rank_by": indicator})
+        table = report_page._Builder(report).ranking()
+        names = {r["town_code"]: r["town_name"] for r in rows}
+        on_boards = {"红榜": [], "黑榜": []}
+        for row in _rows_of(table):
+            cells = [c for c in row.children if type(c).__name__ == "Td"]
+            board = next((c.children for c in cells if c.children in on_boards), None)
+            if board:
+                town = next(c.children for c in cells if getattr(c, "className", "") == "town")
+                on_boards[board].append(town)
+        assert on_boards == {"红榜": [names[c] for c in red], "黑榜": [names[c] for c in black]}
+
+
+def _rows_of(node) -> list:
+    out = []
+    if type(node).__name__ == "Tr":
+        out.append(node)
+    children = getattr(node, "__dict__", {}).get("children")
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            out += _rows_of(child)
+    return out
