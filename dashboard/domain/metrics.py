@@ -15,7 +15,7 @@ import polars as pl
 
 from dashboard.domain.indicators import FORMED, LISTED, RATES, select_sql
 from dashboard.domain.params import Params, default_as_of
-from dashboard.store import COUNTY, QUERIES, Scope, Store
+from dashboard.store import COUNTY, QUERIES, Scope, Store, query_text
 
 By = Literal["town", "dept", "county"]
 
@@ -28,6 +28,15 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 __all__ = ["INDICATORS", "KEYS", "RATES", "Params", "default_as_of", "metrics"]
+
+
+def figures_query(
+    store: Store, name: str, keys: tuple[str, ...], scope: Scope = COUNTY, **params
+) -> pl.DataFrame:
+    """A page query (dashboard/queries/<name>.sql) whose figures are formed by the
+    registry's lines: the file's `{figures}` placeholder (see town__items.sql)."""
+    text, _ = query_text(name)
+    return store.sql(text.replace("{figures}", select_sql(keys)), params, scope=scope)
 
 
 def metrics(

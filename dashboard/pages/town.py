@@ -29,7 +29,7 @@ from dashboard.components.panels import (
 from dashboard.components.tables import data_grid, section_header
 from dashboard.domain import lateness
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.domain.metrics import INDICATORS
+from dashboard.domain.metrics import INDICATORS, figures_query
 from dashboard.drill import rows_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
@@ -312,7 +312,9 @@ def show_items(view: View):
     town = chosen_town(view)
     if town is None:
         return [], []
-    frame = view.query("town__items", town=town[0])
+    frame = figures_query(
+        view.store, "town__items", ITEM_COLUMNS, view.scope, **view.params(town=town[0])
+    )
     columns = [
         {"field": "item_name", "headerName": labels.PAGE_FIELDS["item_name"], "minWidth": 220},
         {"field": "dept_names", "headerName": labels.PAGE_FIELDS["dept_names"]},

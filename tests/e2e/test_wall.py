@@ -26,7 +26,6 @@ from tests.e2e.conftest import WALL_TOKEN, free_port
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
 READY = "#wall-root[data-ready='1']"
 
 # every element of the wall must lie inside the viewport and no fitted text may be cut
@@ -121,8 +120,6 @@ def test_wall_fills_the_screen(server, browser, width, height):
         assert page.locator(".wall-kpi").count() == len(KPIS)
         # the shell's navigation is hidden on the wall
         assert not page.locator("#shell-nav").is_visible()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"wall-{width}.png"))
         assert page.console_errors == [] and page.page_errors == []
     finally:
         context.close()
