@@ -20,10 +20,11 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.components import wall_data, wall_panels
 from dashboard.domain import ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.store import StoreEmpty, default_store
+from dashboard.wall import data as wall_data
+from dashboard.wall import panels as wall_panels
 from etl import settings
 
 log = logging.getLogger(__name__)

@@ -391,8 +391,9 @@ def _board_towns(tree, kind: str) -> list[str]:
 
 def test_overview_wall_and_pdf_show_the_same_boards(demo_store):
     """One 红黑榜 rule (domain/ranking.py): the same towns on the boards everywhere."""
-    from dashboard.components import wall_data, wall_panels
     from dashboard.snapshot.content import Request, gather
+    from dashboard.wall import data as wall_data
+    from dashboard.wall import panels as wall_panels
 
     report_page = page("report")
     overview = page("overview")

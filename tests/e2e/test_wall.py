@@ -17,10 +17,10 @@ from urllib.parse import urlparse
 import pytest
 
 from dashboard.components.format import fmt
-from dashboard.components.wall_data import KPIS
 from dashboard.domain.metrics import default_as_of, metrics
 from dashboard.domain.periods import named
 from dashboard.store import Store
+from dashboard.wall.data import KPIS
 from tests.conftest import CASE_HEADER, ROOT, case_row, write_csv
 from tests.e2e.conftest import WALL_TOKEN, free_port
 

@@ -16,9 +16,9 @@ from dash import html
 
 from dashboard.components.figures import FONT, trend
 from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, is_rate, status, target
-from dashboard.components.wall_data import KPI_SECONDARY, TREND_INDICATORS
 from dashboard.domain import indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
+from dashboard.wall.data import KPI_SECONDARY, TREND_INDICATORS
 from etl import settings
 
 WALL_FONT = f"Wall Noto Sans SC, {FONT}"
