@@ -15,7 +15,7 @@ from dashboard.components.panels import indicator_cells, indicator_columns, kpi_
 from dashboard.domain import indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
-from dashboard.drill import rows_href
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 
@@ -120,13 +120,15 @@ def show_ranking(view: View, rank_by):
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
     frame = view.metrics("town", published=True)
+    before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
-    for x in ranking.rank(frame, rank_by):
+    for x in ranking.rank(frame, rank_by, before):
         r = x.row
         row = {
             "rank": x.rank,
+            "change": ranking.change_text(x),
             "board": x.board,
             "town_code": r["town_code"],
             "town_name": r["town_name"],
@@ -137,6 +139,17 @@ def show_ranking(view: View, rank_by):
     columns = [
         {"field": "rank", "headerName": "名次", "width": 70, "pinned": "left"},
         {
+            "field": "change",
+            "headerName": "升降",
+            "width": 70,
+            "pinned": "left",
+            "headerTooltip": f"与上期({view.spans.label})名次相比",
+            "cellClassRules": {
+                "rank-up": "params.value && params.value.startsWith('↑')",
+                "rank-down": "params.value && params.value.startsWith('↓')",
+            },
+        },
+        {
             "field": "board",
             "headerName": "红黑榜",
             "width": 80,
@@ -146,7 +159,14 @@ def show_ranking(view: View, rank_by):
                 "board-black": "params.value == '黑榜'",
             },
         },
-        {"field": "town_name", "headerName": "乡镇", "pinned": "left", "width": 110},
+        {
+            "field": "town_name",
+            "headerName": "乡镇",
+            "pinned": "left",
+            "width": 110,
+            "cellClass": "town-link",
+            "headerTooltip": "点击乡镇名称打开乡镇页",
+        },
         *[
             {
                 **column,
@@ -170,12 +190,15 @@ def drill_from_ranking(cell, query):
     if not cell or dash.ctx.triggered_id != Ids.RANKING:
         return no_update
     column = cell.get("colId")
-    if column not in INDICATORS or column == "outside_system_depts":
-        column = "cases"
     town = cell.get("rowId")
     if not isinstance(town, str) or not town or len(town) > 64:
         return no_update
-    return rows_href(Filters.from_query(query), column, town=town)
+    filters = Filters.from_query(query)
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(filters, town)
+    if column not in INDICATORS or column == "outside_system_depts":
+        column = "cases"
+    return rows_href(filters, column, town=town)
 
 
 @page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))

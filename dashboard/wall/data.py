@@ -19,7 +19,7 @@ import polars as pl
 
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
-from dashboard.domain import lateness, periods
+from dashboard.domain import comparisons, lateness, periods
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -211,7 +211,7 @@ def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) 
             "row": r["grid_row"],
             "col": r["grid_col"],
         }
-        for ind in MAP_CHOICES:
+        for ind in (*MAP_CHOICES, *comparisons.ACTIVITY):  # activity: who takes part in a ranking
             town[ind] = r[ind]
             town[f"{ind}__status"] = status(ind, r[ind])
         rows.append(town)

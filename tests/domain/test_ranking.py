@@ -7,7 +7,7 @@ from dashboard.domain import ranking
 
 def towns(values: dict[str, float | None]) -> list[dict]:
     return [
-        {"town_code": c, "x": v, "online_rate": v, "overdue_open": v, "cases": v}
+        {"town_code": c, "online_rate": v, "overdue_open": v, "cases": 10}
         for c, v in values.items()
     ]
 
@@ -38,3 +38,12 @@ def test_boards_need_more_than_twice_their_size_and_a_direction():
 def test_rank_changes_against_the_previous_period():
     now = ranking.rank(towns({"a": 0.9, "b": 0.8}), "online_rate", towns({"a": 0.7, "b": 0.8}))
     assert {r.row["town_code"]: r.change for r in now} == {"a": 1, "b": -1}
+
+
+def test_no_activity_no_rank():
+    rows = towns({"a": 0.9, "b": 0.8, "c": 0})
+    rows[2]["cases"] = 0  # c had nothing in the period: its 0 overdue cases are no achievement
+    ranked = ranking.rank(rows, "overdue_open")
+    assert [(r.row["town_code"], r.rank) for r in ranked] == [("b", 1), ("a", 2), ("c", None)]
+    empty = [{**r, "cases": 0} for r in rows]
+    assert all(r.rank is None and r.board == "" for r in ranking.rank(empty, "overdue_open"))
