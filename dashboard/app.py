@@ -14,7 +14,7 @@ from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
-from dashboard.components import context
+from dashboard.components import context, notices
 from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
@@ -63,6 +63,7 @@ def create_app() -> dash.Dash:
     )
     app.layout = _shell
     _register_shell_callbacks(app)
+    notices.register(app)  # what is wrong with the view the URL asks for
     gate.install(app)  # logins, roles and headers in front of every route (issue 13)
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
@@ -176,6 +177,7 @@ def _shell() -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.FILTERS),
             html.Div([nav, bar], id=Ids.NAV),
+            notices.placeholder(),
             dbc.Container(dash.page_container, fluid=True, className="pb-4"),
         ]
     )
