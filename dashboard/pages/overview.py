@@ -6,7 +6,17 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
@@ -48,6 +58,7 @@ TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
 
 class Ids:
+    URL_KEY = "overview-url-key"
     KPIS = "overview-kpis"
     RANK_BY = "overview-rank-by"
     RANKING = "overview-ranking"
@@ -56,9 +67,11 @@ class Ids:
     DRILL = "overview-drill"
 
 
-def layout(**_query) -> html.Div:
+def layout(**query) -> html.Div:
+    rank_by = query.get("rank") if query.get("rank") in RANK_CHOICES else RANK_CHOICES[0]
     return html.Div(
         [
+            dcc.Store(id=Ids.URL_KEY, data="rank"),  # the ranking choice lives in ?rank=
             dcc.Location(id=Ids.DRILL, refresh="callback-nav"),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             dbc.Row(
@@ -68,7 +81,7 @@ def layout(**_query) -> html.Div:
                         dcc.Dropdown(
                             id=Ids.RANK_BY,
                             clearable=False,
-                            value="online_rate",
+                            value=rank_by,
                             options=[
                                 {"label": f"按{indicator_label(c)}排名", "value": c}
                                 for c in RANK_CHOICES
@@ -207,3 +220,14 @@ def show_trends(view: View):
         trend(view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)"),
         trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)"),
     )
+
+
+# the ranking's indicator into the URL (?rank=): a shared link opens the same ranking
+clientside_callback(
+    ClientsideFunction(namespace="pulse", function_name="valueToUrl"),
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.RANK_BY, "value"),
+    State(Ids.URL_KEY, "data"),
+    State(Shell.URL, "search"),
+    prevent_initial_call=True,
+)
