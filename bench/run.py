@@ -77,7 +77,7 @@ def worker_memory(master: int) -> str:
     )
 
 
-PARTS = ("etl", "indicators", "pages", "overview", "memory", "wall", "pdf")
+PARTS = ("etl", "indicators", "pages", "overview", "memory", "wall", "pdf", "login")
 
 
 def main() -> None:
@@ -149,6 +149,15 @@ def main() -> None:
             part(
                 "PDF: one county weekly snapshot",
                 [PY, "bench/snapshot_time.py", "--runs", str(args.runs)],
+                env=env,
+            ),
+        )
+    if "login" in wanted:
+        keep(
+            "login",
+            part(
+                "Login's cost per request (gate on and off, same run)",
+                [PY, "bench/login.py", "--data", str(data)],
                 env=env,
             ),
         )

@@ -28,52 +28,7 @@ COLUMNS = {
     "extracted_at": "导出时间",
 }
 
-# Indicator names as officials read them (contract §7).
-INDICATORS = {
-    "cases": "办件量",
-    "online_cases": "网办件数",
-    "online_rate": "网办率",
-    "completed": "办结量",
-    "on_time_rate": "按时办结率",
-    "overdue_completed": "超期办结",
-    "overdue_open": "超期未办结",
-    "warning_open": "超时预警",
-    "evaluations": "评价数",
-    "satisfaction_rate": "满意度",
-    "bad_reviews": "差评数",
-    "rectify_rate": "差评整改率",
-    "evaluation_rate": "评价率",
-    "rectify_overdue": "差评整改超期",
-    "hotline_tickets": "12345工单",
-    "hotline_satisfaction_rate": "12345满意率",
-    "hotline_on_time_rate": "12345按时办结率",
-    "hotline_overdue_open": "12345超期未办结",
-    "outside_system_depts": "体外循环部门",
-}
-
-# Counts where fewer is better (red when above zero, green at zero).
-LOWER_IS_BETTER = {
-    "overdue_completed",
-    "overdue_open",
-    "warning_open",
-    "bad_reviews",
-    "rectify_overdue",
-    "hotline_overdue_open",
-}
-
-
-# ---------------------------------------------------------------------------------------
-# 乡镇 · 12345热线 · 好差评 pages (issue 5): their own figures, rating names, table headings.
-# Definitions: dashboard/queries/hotline__resolution.sql; repeat_calls() in
-# etl/sql/marts/02_rollups.sql.
-INDICATORS.update(
-    {
-        "hotline_resolution_rate": "12345解决率",
-        "hotline_repeat_callers": "重复来电人数",
-        "hotline_repeat_calls": "重复来电",
-    }
-)
-LOWER_IS_BETTER.add("hotline_repeat_callers")
+# Indicator names, kinds and directions: dashboard/domain/indicators.py (the registry).
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
@@ -209,4 +164,33 @@ FRESHNESS_SOURCES = {
     "cases": "受理时间",
     "hotline": "来电时间",
     "evaluations": "评价时间",
+}
+
+# 明细 and its exports: the fields of the rows behind a figure (domain/indicators.py traces).
+ROW_FIELDS = {
+    "case_id": "办件编号",
+    "town_code": "乡镇代码",
+    "dept_name": "部门",
+    "item_name": "事项",
+    "channel": "申报方式",
+    "accepted_at": "受理时间",
+    "promised_days": "承诺时限",
+    "deadline_at": "办理期限",
+    "completed_at": "办结时间",
+    "status": "状态",
+    "recorded_at": "录入时间",
+    "eval_id": "评价编号",
+    "eval_channel": "评价渠道",
+    "rated_at": "评价时间",
+    "rating": "评价等级",
+    "rectify_status": "整改状态",
+    "rectified_at": "整改完成时间",
+    "rectify_deadline_at": "整改期限",
+    "ticket_id": "工单编号",
+    "request_type": "诉求类型",
+    "topic": "一级分类",
+    "received_at": "来电时间",
+    "due_at": "办理时限",
+    "satisfaction": "满意度",
+    "counted": "计入分子",
 }

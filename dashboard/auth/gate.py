@@ -24,6 +24,13 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.auth import accounts, audit, policy, sessions
 from dashboard.auth.access import DENIED, Access, AccessDenied, bind, unbind
+from dashboard.auth.web import (
+    client_address,
+    is_secure,
+    proxy_user,
+    safe_next,
+    set_session_cookie,
+)
 from dashboard.errors import RequestError
 from etl import settings
 
@@ -86,14 +93,14 @@ def _identify():
         if sessions.job_token_valid(job):
             _set_viewer(JOB)
         return None
-    proxy_user = _proxy_user()
+    sso_user = proxy_user()
     cookie = request.cookies.get(sessions.COOKIE)
     session = sessions.lookup(cookie)
-    if proxy_user is not None and (session is None or session.user.name != proxy_user):
-        user = accounts.get(proxy_user)
+    if sso_user is not None and (session is None or session.user.name != sso_user):
+        user = accounts.get(sso_user)
         if user is None or user.disabled or user.role == "wall":
-            audit.record("login_failed", {"via": "proxy", "reason": "unknown"}, user=proxy_user)
-            return _refuse(403, f"统一身份认证用户 {proxy_user} 未在本系统开通或已停用")
+            audit.record("login_failed", {"via": "proxy", "reason": "unknown"}, user=sso_user)
+            return _refuse(403, f"统一身份认证用户 {sso_user} 未在本系统开通或已停用")
         g.new_session = sessions.create(user, client_address(), "proxy")
         accounts.touch_login(user.name)
         _set_viewer(user.access())
@@ -183,50 +190,6 @@ def _input_value(body: dict, component: str, prop: str):
 # --- who, where from ------------------------------------------------------------------------
 
 
-def _trusted_proxy() -> bool:
-    remote = request.remote_addr or ""
-    return remote in {str(a) for a in settings.get("auth.trusted_proxies")}
-
-
-def _proxy_user() -> str | None:
-    header = str(settings.get("auth.proxy_header") or "")
-    if not header or not _trusted_proxy():
-        return None
-    value = (request.headers.get(header) or "").strip()
-    return value or None
-
-
-def client_address() -> str | None:
-    """The client's address; behind a trusted proxy, the first X-Forwarded-For entry."""
-    if _trusted_proxy():
-        forwarded = (request.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
-        if forwarded:
-            return forwarded[:64]
-    return request.remote_addr
-
-
-def is_secure() -> bool:
-    mode = str(settings.get("auth.secure_cookies"))
-    if mode == "always":
-        return True
-    if mode == "never":
-        return False
-    if request.is_secure:
-        return True
-    return _trusted_proxy() and request.headers.get("X-Forwarded-Proto", "") == "https"
-
-
-def set_session_cookie(response: Response, value: str) -> None:
-    response.set_cookie(
-        sessions.COOKIE,
-        value,
-        httponly=True,
-        samesite="Lax",
-        secure=is_secure(),
-        path="/",
-    )
-
-
 def _host_allowed(host: str) -> bool:
     allowed = {str(h).lower() for h in settings.get("serve.allowed_hosts")}
     if "*" in allowed:
@@ -255,11 +218,6 @@ def _is_api(path: str) -> bool:
 def _next_target() -> str:
     full = request.full_path.rstrip("?")
     return full if safe_next(full) else "/"
-
-
-def safe_next(target: str | None) -> bool:
-    """A relative path of this site (no scheme, host or protocol-relative //)."""
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))
 
 
 # --- after -------------------------------------------------------------------------------------

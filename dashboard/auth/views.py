@@ -7,7 +7,7 @@ from html import escape
 
 from flask import Flask, Response, g, redirect, request
 
-from dashboard.auth import accounts, appdb, audit, gate, policy, sessions
+from dashboard.auth import accounts, appdb, audit, policy, sessions, web
 from dashboard.auth.access import bind
 from etl import settings
 
@@ -47,7 +47,7 @@ def _demo_badge() -> str:
 
 def login():
     target = request.values.get("next") or "/"
-    if not gate.safe_next(target):
+    if not web.safe_next(target):
         target = "/"
     message = ""
     status = 200
@@ -58,13 +58,13 @@ def login():
         if result is not None and result.reason == "ok" and result.user is not None:
             old = request.cookies.get(sessions.COOKIE)
             sessions.end(old)
-            value = sessions.create(result.user, gate.client_address(), "password")
+            value = sessions.create(result.user, web.client_address(), "password")
             bind(result.user.access())
             audit.record("login", {"via": "password"})
             if target == "/":
                 target = policy.landing(result.user.role)
             response = redirect(target)
-            gate.set_session_cookie(response, value)
+            web.set_session_cookie(response, value)
             return response
         reason = result.reason if result is not None else "empty"
         audit.record("login_failed", {"via": "password", "reason": reason}, user=name or None)

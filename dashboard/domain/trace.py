@@ -1,8 +1,10 @@
 """The rows behind any figure: `pulse cases` and every drill-down on the pages.
 
-Each indicator names the flag macro it sums (etl/sql/marts/01_flags.sql), the rows it
-counts (its denominator, for a rate) and, for a rate, the flag of its numerator. Listing the
-rows filters the very flags the figure sums, so the rows always count exactly the figure.
+Each indicator's declaration (domain/indicators.py, `trace`) names the flag macro it sums
+(etl/sql/marts/01_flags.sql), the rows it counts (its denominator, for a rate) and, for a
+rate, the flag of its numerator. Listing the rows filters the very flags the figure sums,
+so the rows always count exactly the figure. The SQL is assembled from those declarations
+only; request values are bound parameters.
 """
 
 from __future__ import annotations
@@ -12,93 +14,11 @@ from datetime import date, datetime
 
 import polars as pl
 
-from dashboard.metrics import Params, default_as_of
+from dashboard.domain.indicators import REGISTRY, Trace
+from dashboard.domain.params import Params, default_as_of
 from dashboard.store import COUNTY, Scope, Store
 
-
-@dataclass(frozen=True)
-class Trace:
-    flags: str  # flag macro call, with named parameters
-    rows: str | None  # flag selecting the counted rows (None: every row of the period)
-    numerator: str | None = None  # for a rate: the flag of the rows counted above the line
-    id_column: str = "case_id"
-    fields: tuple[str, ...] = ()
-
-
-_CASE = "case_flags($as_of, $online_channels, $horizon)"
-_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
-_TICKET = "ticket_flags($as_of)"
-# The same flags over the small subsets the loader keeps (open cases, bad reviews, open
-# tickets): lists of open or bad records never scan the fact tables.
-_OPEN_CASE = "case_flags($as_of, $online_channels, $horizon, src := 'open_cases')"
-_BAD_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days, src := 'bad_reviews')"
-_OPEN_TICKET = "ticket_flags($as_of, src := 'open_tickets')"
-CASE_FIELDS = (
-    "case_id",
-    "town_code",
-    "dept_name",
-    "item_name",
-    "channel",
-    "accepted_at",
-    "promised_days",
-    "deadline_at",
-    "completed_at",
-    "status",
-    "recorded_at",
-)
-EVAL_FIELDS = (
-    "eval_id",
-    "case_id",
-    "town_code",
-    "dept_name",
-    "eval_channel",
-    "rated_at",
-    "rating",
-    "rectify_status",
-    "rectified_at",
-    "rectify_deadline_at",
-)
-TICKET_FIELDS = (
-    "ticket_id",
-    "town_code",
-    "dept_name",
-    "request_type",
-    "topic",
-    "received_at",
-    "due_at",
-    "completed_at",
-    "status",
-    "satisfaction",
-)
-
-TRACES: dict[str, Trace] = {
-    "cases": Trace(_CASE, None, fields=CASE_FIELDS),
-    "online_cases": Trace(_CASE, "is_online", fields=CASE_FIELDS),
-    "online_rate": Trace(_CASE, None, "is_online", fields=CASE_FIELDS),
-    "completed": Trace(_CASE, "is_completed", fields=CASE_FIELDS),
-    "on_time_rate": Trace(_CASE, "is_completed", "is_on_time", fields=CASE_FIELDS),
-    "overdue_completed": Trace(_CASE, "is_overdue_completed", fields=CASE_FIELDS),
-    "overdue_open": Trace(_OPEN_CASE, "is_overdue_open", fields=CASE_FIELDS),
-    "warning_open": Trace(_OPEN_CASE, "is_warning_open", fields=CASE_FIELDS),
-    "evaluation_rate": Trace(_CASE, "is_completed", "is_evaluated", fields=CASE_FIELDS),
-    "evaluations": Trace(_EVAL, None, id_column="eval_id", fields=EVAL_FIELDS),
-    "satisfaction_rate": Trace(_EVAL, None, "is_satisfied", "eval_id", EVAL_FIELDS),
-    "bad_reviews": Trace(_BAD_EVAL, "is_bad", id_column="eval_id", fields=EVAL_FIELDS),
-    "rectify_rate": Trace(_BAD_EVAL, "is_bad", "is_rectified", "eval_id", EVAL_FIELDS),
-    "rectify_overdue": Trace(
-        _BAD_EVAL, "is_rectify_overdue", id_column="eval_id", fields=EVAL_FIELDS
-    ),
-    "hotline_tickets": Trace(_TICKET, None, id_column="ticket_id", fields=TICKET_FIELDS),
-    "hotline_satisfaction_rate": Trace(
-        _TICKET, "is_rated", "is_satisfied", "ticket_id", TICKET_FIELDS
-    ),
-    "hotline_on_time_rate": Trace(
-        _TICKET, "is_completed", "is_on_time", "ticket_id", TICKET_FIELDS
-    ),
-    "hotline_overdue_open": Trace(
-        _TICKET, "is_overdue_open", id_column="ticket_id", fields=TICKET_FIELDS
-    ),
-}
+TRACES: dict[str, Trace] = {i.key: i.trace for i in REGISTRY if i.trace is not None}
 
 
 def _selection(
@@ -133,6 +53,85 @@ def _selection(
     return trace, " and ".join(where), params
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which rows of a figure: its period, town and department, the towns and departments a
+    page asked for (the Store narrows them to the viewer's), the moment."""
+
+    date_from: date
+    date_to: date
+    town: str | None = None
+    dept: str | None = None
+    as_of: datetime | None = None
+    scope: Scope = COUNTY
+    depts: tuple[str, ...] = ()
+
+    def kwargs(self) -> dict:
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "town": self.town,
+            "dept": self.dept,
+            "as_of": self.as_of,
+            "scope": self.scope,
+            "depts": self.depts,
+        }
+
+
+def rows_sql(
+    store: Store,
+    indicator: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    depts: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
+) -> tuple[str, dict, tuple[str, ...]]:
+    """The SQL, parameters and fields of every row behind a figure (exports stream it; the
+    Store binds $towns)."""
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
+    fields = (*trace.fields, "counted") if trace.numerator else trace.fields
+    counted = f", {trace.numerator} as counted" if trace.numerator else ""
+    sql = (
+        f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
+        f"where {where} order by {_order(trace, sort)}"
+    )
+    return sql, params, fields
+
+
+def breakdown(
+    store: Store,
+    indicator: str,
+    by: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    depts: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """The rows behind a figure counted by one of their fields (department, item …), the
+    largest first: `rows`, and for a rate `counted` (above the line). Sums to the figure."""
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
+    if by not in trace.fields:
+        raise ValueError(f"{indicator} has no field {by!r}")
+    counted = f"count(*) filter (where {trace.numerator})" if trace.numerator else "null"
+    return store.sql(
+        f"select {by} as key, count(*) as rows, {counted} as counted from {trace.flags} "
+        f"where {where} group by {by} order by rows desc, key",
+        params,
+        scope=scope,
+    )
+
+
 def rows_behind(
     store: Store,
     indicator: str,
@@ -154,13 +153,8 @@ def rows_behind(
     in time order, or by `sort` = (field, descending) when the field is one of the trace's;
     the record id breaks ties, so pages of a long list never overlap.
     """
-    trace, where, params = _selection(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
-    )
-    counted = f", {trace.numerator} as counted" if trace.numerator else ""
-    sql = (
-        f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
-        f"where {where} order by {_order(trace, sort)}"
+    sql, params, _ = rows_sql(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, sort
     )
     if limit is not None:
         sql += " limit $limit offset $offset"
