@@ -171,6 +171,9 @@ class Report:
     outside: list[Any] | None  # dashboard.outside_system.Flag; None: detection unavailable
     outside_note: str = ""
     town_names: dict[str, str] = field(default_factory=dict)
+    # 整改销号情况 (the ledger, dashboard/manage/ledger.py): per town, opened and closed in
+    # the period, open at its end and of those past their deadline
+    rectifications: list[dict] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -310,7 +313,16 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         outside=outside,
         outside_note=note,
         town_names=names,
+        rectifications=_rectifications(period, town),
     )
+
+
+def _rectifications(period: periods.Period, town: str | None) -> list[dict]:
+    from dashboard.auth.access import current
+    from dashboard.manage import ledger
+
+    towns = [town] if town else None
+    return ledger.summary_by_town(current(), period.start, period.end, towns=towns)
 
 
 def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | None, str]:
@@ -339,7 +351,8 @@ def ranking(frame: pl.DataFrame, by: str, before: pl.DataFrame | None = None) ->
     valued = sum(1 for v in ranked[by] if v is not None)
     old: dict[str, int] = {}
     if before is not None:
-        prev = before.sort(by, descending=not ascending, nulls_last=True)
+        # only towns with a value had a rank (a town without one was not ranked last)
+        prev = before.filter(pl.col(by).is_not_null()).sort(by, descending=not ascending)
         old = {r["town_code"]: i + 1 for i, r in enumerate(prev.iter_rows(named=True))}
     out = []
     for i, r in enumerate(ranked.iter_rows(named=True)):
@@ -349,8 +362,18 @@ def ranking(frame: pl.DataFrame, by: str, before: pl.DataFrame | None = None) ->
                 board = "红榜"
             elif i >= valued - BOARD_SIZE:
                 board = "黑榜"
-        out.append(Ranked(i + 1, board, r, old.get(r["town_code"])))
+        previous = old.get(r["town_code"]) if r[by] is not None else None
+        out.append(Ranked(i + 1, board, r, previous))
     return out
+
+
+def rank_change(x: Ranked) -> str:
+    """升降 against the previous period: ↑2, ↓1, 持平; "" when either period has no rank."""
+    if x.previous_rank is None:
+        return ""
+    if x.previous_rank == x.rank:
+        return "持平"
+    return f"{'↑' if x.rank < x.previous_rank else '↓'}{abs(x.previous_rank - x.rank)}"
 
 
 def boards(frame: pl.DataFrame) -> list[tuple[str, list[dict], list[dict]]]:
