@@ -229,6 +229,46 @@ def explanations_csv():
 # --- 通报 ----------------------------------------------------------------------------------------
 
 
+def bulletin_make():
+    """Render and archive a 通报 now, on this very server (county staff; one at a time per
+    user, as exports)."""
+    from dashboard import export_slots
+    from dashboard.snapshot.render import RenderError
+
+    viewer = _viewer()
+    if viewer.role not in ("admin", "county") or not viewer.whole_county:
+        raise access.AccessDenied("仅县级用户可生成通报")
+    kind, key = _field("kind"), _field("key")
+    try:
+        if kind == "quarter":
+            wanted = bulletin.BulletinRequest.quarter(key)
+        elif kind == "month":
+            wanted = bulletin.BulletinRequest.month(key)
+        else:
+            raise ManageError("未知的通报类型")
+    except ManageError as exc:
+        return _back("/bulletins", {}, str(exc), ok=False)
+    with export_slots.held(viewer.user or ""):
+        try:
+            ((_, meta, seconds),) = bulletin.produce([wanted], url=_own_url())
+        except RenderError as exc:
+            return _back("/bulletins", {}, f"通报生成失败:{str(exc)[:120]}", ok=False)
+    return _back("/bulletins", {}, f"已生成 {meta.get('period_label')} 通报({seconds:.1f} 秒)")
+
+
+def _own_url() -> str:
+    """This server as the renderer reaches it: the local end of the request's connection
+    (behind nginx, 127.0.0.1:<port>), not the public name a proxy may not route back."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        try:
+            host, port = sock.getsockname()[:2]
+        except OSError:
+            return request.host_url
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    return request.host_url
+
+
 def bulletin_file(name: str):
     from dashboard.snapshot import archive
 
@@ -314,6 +354,7 @@ def register_routes(server: Flask) -> None:
         ("/manage/case-audit.csv", "manage_audit_csv", audit_csv, ["GET"]),
         ("/manage/explanations", "manage_explanation_save", explanation_save, ["POST"]),
         ("/manage/explanations.csv", "manage_explanations_csv", explanations_csv, ["GET"]),
+        ("/manage/bulletins/make", "manage_bulletin_make", bulletin_make, ["POST"]),
         ("/manage/bulletins/<path:name>", "manage_bulletin_file", bulletin_file, ["GET"]),
     )
     for rule, endpoint, view, methods in rules:

@@ -7,7 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.components.manage import note
+from dashboard.components.manage import flash_alert, hidden, note, post_form
 from dashboard.manage import bulletin
 from dashboard.snapshot import archive
 from dashboard.store import StoreEmpty, default_store
@@ -29,36 +29,53 @@ class Ids:
     PREVIEW = "bulletins-preview"
 
 
-def layout(**_query) -> html.Div:
+def layout(**query) -> html.Div:
     from dashboard.metrics import default_as_of
 
     children: list = [
         html.H2("通报", className="mb-1"),
         note(
             "每月、每季度的政务服务效能通报:总体情况、红黑榜(含名次升降)、表扬和批评(按统一模板"
-            "由数字生成)、整改落实情况和体外循环部门。命令行生成 PDF:"
-        ),
-        html.Pre(
-            "pulse bulletin --month 2026-10\npulse bulletin --quarter 2026-Q3",
-            className="small bg-light p-2",
+            "由数字生成)、整改落实情况和体外循环部门。每份 PDF 生成后存档于下表;"
+            "也可由信息中心用命令 pulse bulletin --month YYYY-MM 或 --quarter YYYY-Qn 生成。"
         ),
     ]
     try:
         as_of = default_as_of(default_store())
     except (StoreEmpty, ValueError):
         return html.Div([*children, dbc.Alert("尚未导入数据。", color="info")])
+    flashed = flash_alert(query)
+    if flashed is not None:
+        children.append(flashed)
     previews = []
     for kind in ("month", "quarter"):
         request = bulletin.BulletinRequest.last(kind, as_of)
         previews.append(
-            html.A(
-                f"预览{request.period.label}通报",
-                href=bulletin.PRINT_PATH + request.query(),
-                target="_blank",
-                className="btn btn-sm btn-outline-primary me-2",
+            html.Div(
+                [
+                    html.Span(f"{request.period.label}通报", className="me-2 fw-bold"),
+                    html.A(
+                        "预览",
+                        href=bulletin.PRINT_PATH + request.query(),
+                        target="_blank",
+                        className="btn btn-sm btn-outline-primary me-2",
+                    ),
+                    post_form(
+                        "/manage/bulletins/make",
+                        [
+                            hidden("kind", kind),
+                            hidden("key", request.key),
+                            html.Button(
+                                "生成 PDF", type="submit", className="btn btn-sm btn-primary"
+                            ),
+                        ],
+                        className="d-inline",
+                    ),
+                ],
+                className="me-4 d-flex align-items-center",
             )
         )
-    children.append(html.Div(previews, id=Ids.PREVIEW, className="mb-3"))
+    children.append(html.Div(previews, id=Ids.PREVIEW, className="mb-3 d-flex"))
     entries = archive.read_index(bulletin.archive_dir())
     if not entries:
         children.append(dbc.Alert("通报存档为空。", color="light", id=Ids.TABLE))

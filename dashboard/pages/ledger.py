@@ -173,7 +173,7 @@ def _new_form(query: dict, names: dict[str, str]) -> dbc.Card:
                                         maxLength=100,
                                     ),
                                 ],
-                                md=3,
+                                md=2,
                             ),
                             dbc.Col(
                                 [
@@ -186,7 +186,7 @@ def _new_form(query: dict, names: dict[str, str]) -> dbc.Card:
                                         placeholder="办件、评价或工单编号",
                                     ),
                                 ],
-                                md=2,
+                                md=3,
                             ),
                             dbc.Col(
                                 [

@@ -673,7 +673,7 @@ class _Builder:
         )
         body = (
             self.table(
-                ["乡镇", "本期新增", "本期销号", "期末未销号", "其中逾期"], rows, cls="mini-table"
+                ["乡镇", "本期新增", "本期销号", "期末未销号", "其中逾期"], rows, cls="rect-table"
             )
             if rows
             else html.P("本期整改台账无新增、销号或未销号的事项。", className="report-note")
