@@ -22,7 +22,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     os.environ["PULSE_DATA_DIR"] = str(demo_store(args.scale))
-    from dashboard.metrics import default_as_of, metrics
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.store import Store
 
     store = Store(cache_mb=0)  # every answer computed: this part times the queries

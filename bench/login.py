@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PY, ROOT, ensure_account, machine, session, table  # noqa: E402
+from bench.common import PY, ROOT, ensure_account, machine, session, table
 
 # the gate taken out: every request reads as a county analyst (never in the product)
 NO_GATE = r"""
@@ -76,7 +76,10 @@ def start(command: list[str], env: dict) -> tuple[subprocess.Popen, str, int]:
     port = free_port()
     proc = subprocess.Popen(
         [*command, str(port)] if command[1] == "-c" else [*command, "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -95,11 +98,19 @@ def callback_body(deps: list[dict], output_id: str, inputs: dict, state: dict) -
     dep = next(d for d in deps if f"{output_id}." in d["output"])
 
     def items(spec, values):
-        return [{"id": s["id"], "property": s["property"],
-                 "value": values.get(f"{s['id']}.{s['property']}")} for s in spec]
+        return [
+            {
+                "id": s["id"],
+                "property": s["property"],
+                "value": values.get(f"{s['id']}.{s['property']}"),
+            }
+            for s in spec
+        ]
 
-    outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
-               for o in dep["output"].strip(".").split("...")]
+    outputs = [
+        {"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
+        for o in dep["output"].strip(".").split("...")
+    ]
     return {
         "output": dep["output"],
         "outputs": outputs if len(outputs) > 1 else outputs[0],
@@ -120,7 +131,9 @@ def calls(deps: list[dict]) -> dict[str, dict | None]:
         ),
         "town-kpis": callback_body(deps, "town-kpis", {"url.search": month}, {}),
         "rows-grid (明细 block)": callback_body(
-            deps, "rows-grid", {"rows-grid.getRowsRequest": block},
+            deps,
+            "rows-grid",
+            {"rows-grid.getRowsRequest": block},
             {"url.search": month + "&indicator=on_time_rate"},
         ),
         "cases-grid (办件查询 block)": callback_body(
@@ -134,8 +147,9 @@ def measure(client, url: str, body: dict | None) -> float:
     if body is None:
         answer = client.get(url + "/_dash-layout", timeout=60)
     else:
-        answer = client.post(url + "/_dash-update-component", json=body, timeout=60,
-                             headers={"Origin": url})
+        answer = client.post(
+            url + "/_dash-update-component", json=body, timeout=60, headers={"Origin": url}
+        )
     took = (time.perf_counter() - start) * 1000
     if answer.status_code != 200:
         raise SystemExit(f"{url}: {answer.status_code} {answer.text[:200]}")
@@ -154,8 +168,9 @@ def raw_baseline(data: Path, repeat: int) -> tuple[float, float]:
     con = duckdb.connect(str(data / "store" / "pulse.duckdb"), read_only=True)
     towns = [r[0] for r in con.sql("select town_code from towns").fetchall()]
     plain = "select town_code, count(*) from cases group by 1"
-    filtered = ("select town_code, count(*) from cases where list_contains($towns, town_code) "
-                "group by 1")
+    filtered = (
+        "select town_code, count(*) from cases where list_contains($towns, town_code) group by 1"
+    )
     out = []
     for sql, params in ((plain, None), (filtered, {"towns": towns})):
         times = []
@@ -187,7 +202,7 @@ def main() -> None:
         deps = client_on.get(on[1] + "/_dash-dependencies", timeout=60).json()
         plan = calls(deps)
         results: dict[str, dict[str, list[float]]] = {k: {"on": [], "off": []} for k in plan}
-        for name, body in plan.items():  # warm both (Dash bundles, answer caches)
+        for body in plan.values():  # warm both (Dash bundles, answer caches)
             measure(client_on, on[1], body)
             measure(client_off, off[1], body)
         for _ in range(args.repeat):  # alternate: the machine's drift hits both alike
@@ -197,16 +212,31 @@ def main() -> None:
         rows = []
         for name, r in results.items():
             on50, off50 = statistics.median(r["on"]), statistics.median(r["off"])
-            rows.append([name, f"{on50:.1f}", f"{p95(r['on']):.1f}", f"{off50:.1f}",
-                         f"{p95(r['off']):.1f}", f"{on50 - off50:+.1f}"])
+            rows.append(
+                [
+                    name,
+                    f"{on50:.1f}",
+                    f"{p95(r['on']):.1f}",
+                    f"{off50:.1f}",
+                    f"{p95(r['off']):.1f}",
+                    f"{on50 - off50:+.1f}",
+                ]
+            )
         plain, filtered = raw_baseline(data, 20)
         print(f"Machine: {machine()}\n")
-        print(f"{args.repeat} requests per callback and server, one client, answers as served "
-              "(the Store's answer cache on in both).\n")
-        print(table(["request", "login on p50 ms", "p95", "login off p50 ms", "p95",
-                     "Δ p50 ms"], rows))
-        print(f"\nDuckDB alone, cases by town over {data.name}: {plain:.1f} ms; with the "
-              f"Store's town filter (list_contains($towns, town_code)): {filtered:.1f} ms.")
+        print(
+            f"{args.repeat} requests per callback and server, one client, answers as served "
+            "(the Store's answer cache on in both).\n"
+        )
+        print(
+            table(
+                ["request", "login on p50 ms", "p95", "login off p50 ms", "p95", "Δ p50 ms"], rows
+            )
+        )
+        print(
+            f"\nDuckDB alone, cases by town over {data.name}: {plain:.1f} ms; with the "
+            f"Store's town filter (list_contains($towns, town_code)): {filtered:.1f} ms."
+        )
     finally:
         for proc, _, _ in (on, off):
             os.killpg(proc.pid, signal.SIGTERM)

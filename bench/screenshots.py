@@ -44,9 +44,20 @@ def registered_pages() -> list[tuple[str, str]]:
 def settle(page) -> None:
     page.wait_for_load_state("networkidle", timeout=60_000)
     page.wait_for_function(
-        "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=60_000
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=60_000
     )
     page.wait_for_timeout(800)  # plotly's transitions and fonts
+
+
+def full_page(page, target: Path) -> None:
+    """The whole page. The viewport is made as tall as the page first: Chromium does not
+    paint composited layers (AG Grid's) far below the viewport in a full-page capture."""
+    size = page.viewport_size
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(target), full_page=True)
+    page.set_viewport_size(size)
 
 
 def main() -> None:
@@ -74,7 +85,10 @@ def main() -> None:
             page.goto(f"{args.url.rstrip('/')}{path}?{query}")
             settle(page)
             target = args.out / f"{stem}.png"
-            page.screenshot(path=str(target), full_page=True)
+            if path == "/wall":  # the wall fills its screen: exactly the viewport
+                page.screenshot(path=str(target))
+            else:
+                full_page(page, target)
             print(
                 f"{path:14} → {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
             )

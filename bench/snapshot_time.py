@@ -53,7 +53,7 @@ def main() -> None:
     # every run computes the report's figures (the answer cache would serve repeats)
     os.environ["PULSE_CACHE_MB"] = "0"
 
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
     from dashboard.snapshot.content import Request, default_week, gather
     from dashboard.snapshot.render import Renderer
     from dashboard.store import Store

@@ -10,11 +10,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import periods
 from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
+from dashboard.components import context, notices
+from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
 from dashboard.manage_routes import register_routes as register_manage_routes
@@ -27,7 +28,7 @@ ASSETS = ROOT / "assets"
 
 
 class Ids:
-    URL = "url"
+    URL = context.URL
     # dcc.Store: the normalised query string the shell reads. Pages read URL.search itself:
     # it is already the new one when a followed link mounts their components, so they never
     # render once with the page-before's filters.
@@ -63,6 +64,7 @@ def create_app() -> dash.Dash:
     )
     app.layout = _shell
     _register_shell_callbacks(app)
+    notices.register(app)  # what is wrong with the view the URL asks for
     gate.install(app)  # logins, roles and headers in front of every route (issue 13)
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
@@ -177,6 +179,7 @@ def _shell() -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.FILTERS),
             html.Div([nav, bar], id=Ids.NAV),
+            notices.placeholder(),
             dbc.Container(dash.page_container, fluid=True, className="pb-4"),
         ]
     )
@@ -287,7 +290,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
 
 def _as_of():
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     return default_as_of(default_store())
 

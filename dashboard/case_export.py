@@ -23,9 +23,9 @@ from flask import Response, request, send_file
 from dashboard import case_explorer as explorer
 from dashboard import export_slots
 from dashboard.auth import access, audit
+from dashboard.domain.metrics import default_as_of
 from dashboard.errors import BadRequest, TooLarge
 from dashboard.filters import Filters
-from dashboard.metrics import default_as_of
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
 

@@ -321,7 +321,7 @@ def metrics(
 ) -> None:
     """Indicators per town (or town and department) for a period (contract §7)."""
     from dashboard.auth.access import SYSTEM
-    from dashboard.metrics import metrics as compute
+    from dashboard.domain.metrics import metrics as compute
     from dashboard.store import Store
 
     if by not in ("town", "dept"):
@@ -346,8 +346,8 @@ def cases(
 ) -> None:
     """The rows behind a figure: case, ticket or evaluation ids with their key fields."""
     from dashboard.auth.access import SYSTEM
+    from dashboard.domain.trace import rows_behind
     from dashboard.store import Store
-    from dashboard.trace import rows_behind
 
     start, end, now = _dates(date_from, date_to, as_of)
     reader = Store(store, access=SYSTEM)
@@ -403,7 +403,7 @@ def snapshot(
         os.environ["PULSE_STORE"] = store
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     from dashboard.auth.access import SYSTEM
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
     from dashboard.snapshot.content import Request, default_week
     from dashboard.snapshot.render import RenderError
     from dashboard.snapshot.schedule import produce
@@ -1092,9 +1092,9 @@ def bulletin(
         os.environ["PULSE_STORE"] = store
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     from dashboard.auth.access import SYSTEM
+    from dashboard.domain.metrics import default_as_of
     from dashboard.manage import bulletin as bulletins
     from dashboard.manage.common import ManageError
-    from dashboard.metrics import default_as_of
     from dashboard.snapshot.render import RenderError
     from dashboard.store import Store, StoreEmpty
 

@@ -11,3 +11,9 @@ def rows_href(
     """The 明细 page for one figure, keeping the period (and the chosen towns/departments)."""
     f = filters.with_extra(indicator=indicator, town=town, dept=dept)
     return "/rows" + f.to_query()
+
+
+def town_href(filters: Filters, town: str) -> str:
+    """The 乡镇 page of one town, keeping the period and departments."""
+    f = Filters(filters.period, filters.date_from, filters.date_to, (), filters.depts)
+    return "/town" + f.with_extra(town=town).to_query()

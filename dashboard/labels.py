@@ -28,52 +28,7 @@ COLUMNS = {
     "extracted_at": "导出时间",
 }
 
-# Indicator names as officials read them (contract §7).
-INDICATORS = {
-    "cases": "办件量",
-    "online_cases": "网办件数",
-    "online_rate": "网办率",
-    "completed": "办结量",
-    "on_time_rate": "按时办结率",
-    "overdue_completed": "超期办结",
-    "overdue_open": "超期未办结",
-    "warning_open": "超时预警",
-    "evaluations": "评价数",
-    "satisfaction_rate": "满意度",
-    "bad_reviews": "差评数",
-    "rectify_rate": "差评整改率",
-    "evaluation_rate": "评价率",
-    "rectify_overdue": "差评整改超期",
-    "hotline_tickets": "12345工单",
-    "hotline_satisfaction_rate": "12345满意率",
-    "hotline_on_time_rate": "12345按时办结率",
-    "hotline_overdue_open": "12345超期未办结",
-    "outside_system_depts": "体外循环部门",
-}
-
-# Counts where fewer is better (red when above zero, green at zero).
-LOWER_IS_BETTER = {
-    "overdue_completed",
-    "overdue_open",
-    "warning_open",
-    "bad_reviews",
-    "rectify_overdue",
-    "hotline_overdue_open",
-}
-
-
-# ---------------------------------------------------------------------------------------
-# 乡镇 · 12345热线 · 好差评 pages (issue 5): their own figures, rating names, table headings.
-# Definitions: dashboard/queries/hotline__resolution.sql; repeat_calls() in
-# etl/sql/marts/02_rollups.sql.
-INDICATORS.update(
-    {
-        "hotline_resolution_rate": "12345解决率",
-        "hotline_repeat_callers": "重复来电人数",
-        "hotline_repeat_calls": "重复来电",
-    }
-)
-LOWER_IS_BETTER.add("hotline_repeat_callers")
+# Indicator names, kinds and directions: dashboard/domain/indicators.py (the registry).
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 

@@ -332,7 +332,7 @@ def _csv(name: str, ascii_name: str, rows: list[dict], detail: dict) -> Response
 def default_month() -> str:
     from datetime import datetime
 
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
     from dashboard.store import default_store
 
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import labels
 from dashboard.components.format import is_rate
+from dashboard.domain.indicators import label as indicator_label
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 PALETTE = ["#1f6feb", "#e0a100", "#1e9e5a", "#d64541", "#8957e5", "#0aa2c0"]
@@ -57,7 +57,7 @@ def trend(
                 go.Scatter(
                     x=x,
                     y=[None if v is None else v * 100 for v in values],
-                    name=labels.INDICATORS[ind],
+                    name=indicator_label(ind),
                     mode="lines+markers",
                     hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>",
                 )
@@ -67,7 +67,7 @@ def trend(
                 go.Bar(
                     x=x,
                     y=values,
-                    name=labels.INDICATORS[ind],
+                    name=indicator_label(ind),
                     yaxis="y2",
                     opacity=0.35,
                     hovertemplate="%{y:,}<extra>%{fullData.name}</extra>",
@@ -111,7 +111,7 @@ def town_bars(
             annotation_position="top left",
         )
     fig.update_layout(
-        title={"text": title or labels.INDICATORS[indicator], "x": 0, "font": {"size": 15}},
+        title={"text": title or indicator_label(indicator), "x": 0, "font": {"size": 15}},
         yaxis={"ticksuffix": "%" if rate else ""},
     )
     return base_layout(fig, height, dark)

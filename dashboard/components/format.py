@@ -1,27 +1,28 @@
-"""How a figure is written and coloured, the same on every page, the wall and the PDF."""
+"""How a figure is written and coloured, the same on every page, the wall and the PDF — from
+the indicator registry (dashboard/domain/indicators.py): its kind says rate or count, its
+direction and target give the colour."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dashboard.domain import indicators
+from dashboard.domain.indicators import Status, improved, target
 
-from dashboard import labels
-from etl import settings
-
-Status = Literal["green", "amber", "red", "none"]
+__all__ = ["STATUS_COLORS", "Status", "delta", "fmt", "improved", "is_rate", "status", "target"]
 
 
 def is_rate(indicator: str) -> bool:
-    return indicator.endswith("_rate")
+    found = indicators.BY_KEY.get(indicator)
+    return found is not None and found.is_rate
 
 
-def fmt(indicator: str, value: float | int | None) -> str:
+def fmt(indicator: str, value: float | int | str | None) -> str:
     """92.3% for rates, 12,345 for counts, — for no value (an empty rate is not 0%)."""
     if value is None:
         return "—"
-    if is_rate(indicator):
-        return f"{value * 100:.1f}%"
     if isinstance(value, str):
         return value or "—"
+    if is_rate(indicator):
+        return f"{value * 100:.1f}%"
     return f"{int(value):,}"
 
 
@@ -37,32 +38,9 @@ def delta(indicator: str, now: float | int | None, before: float | int | None) -
     return f"{now - before:+,} ({(now - before) / before * 100:+.0f}%)"
 
 
-def improved(indicator: str, now, before) -> bool | None:
-    if now is None or before is None or now == before:
-        return None
-    better = now > before
-    return not better if indicator in labels.LOWER_IS_BETTER else better
-
-
-def target(indicator: str) -> float | None:
-    try:
-        return float(settings.get(f"targets.{indicator}"))
-    except KeyError:
-        return None
-
-
-def status(indicator: str, value: float | int | None) -> Status:
-    """Red/amber/green against the configured target (rates), or zero (bad counts)."""
-    if value is None:
-        return "none"
-    if indicator in labels.LOWER_IS_BETTER:
-        return "green" if value == 0 else "red"
-    goal = target(indicator)
-    if goal is None:
-        return "none"
-    if value >= goal - 1e-12:
-        return "green"
-    return "amber" if value >= goal - float(settings.get("targets.amber_margin")) else "red"
+def status(indicator: str, value: float | int | str | None) -> Status:
+    """Red/amber/green (indicators.judge: the one rule)."""
+    return indicators.judge(indicator, value)
 
 
 STATUS_COLORS = {"green": "#1e9e5a", "amber": "#e0a100", "red": "#d64541", "none": "#6c757d"}

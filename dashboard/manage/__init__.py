@@ -7,7 +7,7 @@
 - explanations.py  书面说明: departments and windows that must explain a month's 评价率/满意度
 - bulletin.py  通报: the monthly and quarterly bulletin's content
 
-Domain code: no Dash, no Plotly. Figures come from dashboard.metrics / dashboard.trace only
+Domain code: no Dash, no Plotly. Figures come from dashboard.domain (metrics, trace) only
 (never recomputed here); what people record lives in the app database (dashboard/auth/
 appdb.py), always read with the viewer's towns as a bound parameter.
 """

@@ -81,8 +81,8 @@ def sample(
     """The month's sample as derived now: per department, its `per_dept` cases with the lowest
     order key (all of them when it has fewer), in SAMPLE_COLUMNS, ordered by town,
     department and position (1 = first drawn)."""
-    from dashboard.metrics import default_as_of
-    from dashboard.trace import rows_behind
+    from dashboard.domain.metrics import default_as_of
+    from dashboard.domain.trace import rows_behind
     from etl.privacy import load_or_create_secret
 
     start, end = parse_month(month)

@@ -2,7 +2,7 @@
 点名批评"; "通报一批、警示一片"), printed to PDF like the weekly report.
 
 Everything in it comes from figures the pages show: the town ranking and the 红黑榜 of the
-weekly report (dashboard/snapshot/content.py ranking() and boards(), with rank changes
+weekly report (dashboard/domain/ranking.py, content.boards(), with rank changes
 against the previous month or quarter), metrics() for the lines of praise and criticism
 (fixed templates filled with those figures only — no fact is added), the ledger's overdue
 items (dashboard/manage/ledger.py), and 体外循环 departments with their evidence counts
@@ -23,9 +23,10 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard import labels, periods
 from dashboard.auth.access import Access
 from dashboard.components.format import fmt, status, target
+from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.filters import Filters
 from dashboard.manage import ledger
 from dashboard.manage.common import ManageError, month_end, parse_month
@@ -111,7 +112,7 @@ class Bulletin:
     county_before: dict[str, Any]
     towns: pl.DataFrame
     rank_by: str
-    ranked: list[content.Ranked]
+    ranked: list[ranking.Ranked]
     boards: list[tuple[str, list[dict], list[dict]]]
     praise: list[str]
     criticism: list[str]
@@ -149,12 +150,12 @@ class Bulletin:
 
 def gather(store: Store, request: BulletinRequest, viewer: Access, as_of: datetime | None = None):
     """Every figure and line of one bulletin (county-wide: published figures)."""
-    from dashboard.metrics import Params, default_as_of, metrics
-    from dashboard.outside_system import detect
+    from dashboard.domain.metrics import Params, default_as_of, metrics
+    from dashboard.domain.outside_system import detect
 
     as_of = as_of or default_as_of(store)
     period = request.period
-    previous = period.previous()
+    previous = comparisons.spans(period, as_of).previous  # the one rule of comparable spans
     towns = metrics(store, period.start, period.end, as_of, by="town", published=True)
     before = metrics(
         store, previous.start, previous.end, as_of, by="town", flags=False, published=True
@@ -168,7 +169,7 @@ def gather(store: Store, request: BulletinRequest, viewer: Access, as_of: dateti
     rank_by = str(settings.get("snapshot.rank_by"))
     if rank_by not in content.RANKED:
         raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
-    ranked = content.ranking(towns, rank_by, before)
+    ranked = ranking.rank(towns, rank_by, before)
     boards = content.boards(towns)
     names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
     outside = detect(store, Params(period.start, period.end, as_of), COUNTY, evidence_rows=0)
@@ -200,8 +201,8 @@ def gather(store: Store, request: BulletinRequest, viewer: Access, as_of: dateti
 # --- the lines: templates filled with the figures ----------------------------------------------
 
 
-def _move(x: content.Ranked) -> str:
-    change = content.rank_change(x)
+def _move(x: ranking.Ranked) -> str:
+    change = ranking.change_text(x)
     if not change:
         return ""
     if change == "持平":
@@ -215,14 +216,14 @@ def _goal_text(ind: str) -> str:
 
 
 def praise_lines(
-    ranked: list[content.Ranked],
+    ranked: list[ranking.Ranked],
     rank_by: str,
     boards: list[tuple[str, list[dict], list[dict]]],
     towns: pl.DataFrame,
 ) -> list[str]:
     """表扬: the 红榜 of the ranking; per judged rate, its 红榜 towns that meet the target;
     towns without any overdue case or ticket; towns that rose two places or more."""
-    label = labels.INDICATORS[rank_by]
+    label = indicator_label(rank_by)
     out = []
     for x in ranked:
         if x.board == "红榜":
@@ -236,7 +237,7 @@ def praise_lines(
         meeting = [t for t in red if status(ind, t[ind]) == "green"]
         if meeting:
             listed = "、".join(f"{t['town_name']}({fmt(ind, t[ind])})" for t in meeting)
-            out.append(f"{labels.INDICATORS[ind]}位居前列且达到{_goal_text(ind)}的有:{listed}。")
+            out.append(f"{indicator_label(ind)}位居前列且达到{_goal_text(ind)}的有:{listed}。")
     clean = [
         r["town_name"]
         for r in towns.sort("town_code").iter_rows(named=True)
@@ -248,7 +249,7 @@ def praise_lines(
     elif clean:
         out.append(f"{'、'.join(clean)}本期受理的办件和 12345 工单无超期未办结。")
     for x in ranked:
-        if x.previous_rank is not None and x.previous_rank - x.rank >= 2:
+        if x.change is not None and x.change >= 2:
             out.append(
                 f"{x.row['town_name']}{label}排名由上期第 {x.previous_rank} 位升至第 {x.rank} 位。"
             )
@@ -256,7 +257,7 @@ def praise_lines(
 
 
 def criticism_lines(
-    ranked: list[content.Ranked],
+    ranked: list[ranking.Ranked],
     rank_by: str,
     boards: list[tuple[str, list[dict], list[dict]]],
     towns: pl.DataFrame,
@@ -264,7 +265,7 @@ def criticism_lines(
     """批评: the 黑榜 of the ranking; per judged rate, its 黑榜 towns that miss the target;
     overdue cases, overdue 12345 tickets and overdue rectifications of bad reviews, per town;
     towns that fell two places or more."""
-    label = labels.INDICATORS[rank_by]
+    label = indicator_label(rank_by)
     out = []
     for x in ranked:
         if x.board == "黑榜":
@@ -281,7 +282,7 @@ def criticism_lines(
         missing = [t for t in black if status(ind, t[ind]) in ("red", "amber")]
         if missing:
             listed = "、".join(f"{t['town_name']}({fmt(ind, t[ind])})" for t in missing)
-            out.append(f"{labels.INDICATORS[ind]}排名靠后且未达{_goal_text(ind)}的有:{listed}。")
+            out.append(f"{indicator_label(ind)}排名靠后且未达{_goal_text(ind)}的有:{listed}。")
     rows = list(towns.sort("town_code").iter_rows(named=True))
     for ind, unit in (
         ("overdue_open", "件"),
@@ -294,9 +295,9 @@ def criticism_lines(
         )
         if found:
             listed = "、".join(f"{name} {n:,} {unit}" for name, n in found)
-            out.append(f"{labels.INDICATORS[ind]}:{listed}。")
+            out.append(f"{indicator_label(ind)}:{listed}。")
     for x in ranked:
-        if x.previous_rank is not None and x.rank - x.previous_rank >= 2:
+        if x.change is not None and x.change <= -2:
             out.append(
                 f"{x.row['town_name']}{label}排名由上期第 {x.previous_rank} 位降至第 {x.rank} 位。"
             )

@@ -116,7 +116,7 @@ order by 1, 2, 3
 def lines(store: Store, month: str, scope: Scope = COUNTY) -> list[Line]:
     """The month's departments (and windows) that must explain, in town and department order
     (a department first, then its windows)."""
-    from dashboard.metrics import Params, default_as_of, metrics
+    from dashboard.domain.metrics import Params, default_as_of, metrics
 
     start, end = parse_month(month)
     as_of = default_as_of(store)

@@ -137,7 +137,7 @@ def rows_link(
 ) -> str | None:
     """The 明细 page of the figure an item is about (dashboard.drill.rows_href), when it names
     a traced indicator and a period."""
-    from dashboard.trace import TRACES
+    from dashboard.domain.trace import TRACES
 
     if not (indicator in TRACES and start and end):
         return None

@@ -296,7 +296,7 @@ def current_entries(
     as_of: datetime,
 ) -> tuple[list[Entry], dict[str, int]]:
     """Every record the subscriber should know of now, and the figures they make up."""
-    from dashboard.trace import rows_behind
+    from dashboard.domain.trace import rows_behind
 
     start, end = watched_period(as_of)
     scope = Scope(towns)
@@ -332,13 +332,13 @@ def current_entries(
 def threshold_entries(store: Store, towns: tuple[str, ...], as_of: datetime) -> list[Entry]:
     """Towns whose figure misses its target in the current period (metrics() by town, the
     colouring of every page: components.format.status)."""
-    from dashboard import labels, periods
     from dashboard.components.format import fmt, status, target
-    from dashboard.metrics import metrics
+    from dashboard.domain import indicators, periods
+    from dashboard.domain.metrics import metrics
 
     period = periods.named(str(settings.get("notify.threshold_period")), as_of.date())
-    indicators = [str(i) for i in settings.get("notify.threshold_indicators")]
-    unknown = [i for i in indicators if i not in labels.INDICATORS]
+    chosen = [str(i) for i in settings.get("notify.threshold_indicators")]
+    unknown = [i for i in chosen if i not in indicators.BY_KEY]
     if unknown:
         raise ValueError(f"notify.threshold_indicators: unknown {', '.join(unknown)}")
     frame = metrics(
@@ -346,11 +346,11 @@ def threshold_entries(store: Store, towns: tuple[str, ...], as_of: datetime) -> 
     )
     out = []
     for r in frame.iter_rows(named=True):
-        for ind in indicators:
+        for ind in chosen:
             value = r.get(ind)
             if status(ind, value) not in ("red", "amber"):
                 continue
-            goal = 0 if ind in labels.LOWER_IS_BETTER else target(ind)
+            goal = 0 if indicators.BY_KEY[ind].better == "lower" else target(ind)
             out.append(
                 Entry(
                     THRESHOLD,
@@ -362,7 +362,7 @@ def threshold_entries(store: Store, towns: tuple[str, ...], as_of: datetime) -> 
                     {
                         "town_name": r["town_name"],
                         "indicator": ind,
-                        "label": labels.INDICATORS[ind],
+                        "label": indicators.label(ind),
                         "value": value,
                         "value_text": fmt(ind, value),
                         "target_text": fmt(ind, goal),
@@ -657,7 +657,7 @@ def run(
 ) -> list[Plan]:
     """Plan every enabled subscription and, unless dry_run, deliver and log. The store must be
     read as SYSTEM (the CLI, the schedule): each subscriber's towns are the scope."""
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     as_of = as_of or default_as_of(store)
     every = store.every_town()

@@ -18,13 +18,12 @@ import dash
 import flask
 from dash import dcc, html
 
-from dashboard import labels
 from dashboard.auth import access
 from dashboard.components.format import delta, fmt, improved, status, target
+from dashboard.domain import indicators, ranking
 from dashboard.errors import RequestError
 from dashboard.manage import bulletin
 from dashboard.manage.common import ManageError
-from dashboard.snapshot import content
 from dashboard.store import default_store
 
 dash.register_page(
@@ -176,10 +175,11 @@ class _Sections:
         rows = []
         for k in SUMMARY:
             better = improved(k, now[k], before[k])
-            goal = "0" if k in labels.LOWER_IS_BETTER else (fmt(k, target(k)) if target(k) else "—")
+            lower = indicators.BY_KEY[k].better == "lower"
+            goal = "0" if lower else (fmt(k, target(k)) if target(k) else "—")
             rows.append(
                 [
-                    labels.INDICATORS[k],
+                    indicators.label(k),
                     _num(fmt(k, now[k]), f"rag-{status(k, now[k])}"),
                     _num(fmt(k, before[k])),
                     _num(
@@ -199,13 +199,13 @@ class _Sections:
 
     def boards(self) -> html.Section:
         b = self.b
-        by = labels.INDICATORS[b.rank_by]
+        by = indicators.label(b.rank_by)
         headers = [
             "名次",
             "升降",
             "乡镇",
             by,
-            *(labels.INDICATORS[c] for c in RANK_COLUMNS),
+            *(indicators.label(c) for c in RANK_COLUMNS),
             "榜单",
         ]
         rows = []
@@ -215,8 +215,8 @@ class _Sections:
             )
             rows.append(
                 [
-                    _num(str(x.rank)),
-                    html.Td(content.rank_change(x) or "—", className="move"),
+                    _num(str(x.rank) if x.rank is not None else "—"),
+                    html.Td(ranking.change_text(x) or "—", className="move"),
                     html.Td(x.row["town_name"], className="town"),
                     _num(
                         fmt(b.rank_by, x.row[b.rank_by]),
@@ -228,7 +228,7 @@ class _Sections:
             )
         board_rows = [
             [
-                labels.INDICATORS[ind],
+                indicators.label(ind),
                 "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in red) or "—",
                 "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in black) or "—",
             ]
@@ -239,9 +239,9 @@ class _Sections:
                 self.heading("红黑榜"),
                 html.P(
                     f"各乡镇按{by}排名,升降为较{b.previous.label}的名次变化;"
-                    f"前 {content.BOARD_SIZE} 名列红榜、后 {content.BOARD_SIZE} 名列黑榜"
+                    f"前 {ranking.BOARD_SIZE} 名列红榜、后 {ranking.BOARD_SIZE} 名列黑榜"
                     "(参与排名的乡镇多于 "
-                    f"{2 * content.BOARD_SIZE} 个时)。",
+                    f"{2 * ranking.BOARD_SIZE} 个时)。",
                     className="bulletin-note",
                 ),
                 _table(headers, rows, "bt-rank"),

@@ -30,7 +30,7 @@ class Ids:
 
 
 def layout(**query) -> html.Div:
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     children: list = [
         html.H2("通报", className="mb-1"),

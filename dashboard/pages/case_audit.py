@@ -116,7 +116,7 @@ def layout(**query) -> html.Div:
 
 
 def _as_of_day(store) -> date:
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     return default_as_of(store).date()
 

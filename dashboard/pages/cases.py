@@ -17,9 +17,9 @@ from dashboard import case_explorer as explorer
 from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.auth import audit
+from dashboard.domain.metrics import default_as_of
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import default_as_of
 from dashboard.store import StoreEmpty, default_store
 
 dash.register_page(

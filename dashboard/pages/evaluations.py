@@ -5,10 +5,7 @@ ratings). The KPIs and the tables open their rows in 明细; the bars open the �
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
@@ -16,17 +13,22 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.components.context import View, page_callback
 from dashboard.components.figures import base_layout, plain
-from dashboard.components.format import fmt, status
-from dashboard.components.kpi import kpi_card
+from dashboard.components.format import fmt
+from dashboard.components.panels import (
+    indicator_cells,
+    indicator_columns,
+    kpi_row,
+    list_height,
+    record_list,
+)
 from dashboard.components.tables import data_grid, section_header
-from dashboard.drill import rows_href
+from dashboard.domain import lateness
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
-from dashboard.periods import Period
-from dashboard.store import Store, default_store
-from dashboard.trace import rows_behind
 
 dash.register_page(
     __name__, path="/evaluations", name="好差评", title="好差评 · 政务服务效能看板", order=50
@@ -122,87 +124,25 @@ def layout(**_query) -> html.Div:
     )
 
 
-def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px") -> dag.AgGrid:
-    """Records with Chinese headers; times as text, ratings as their names."""
-    shown = frame.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
-            for c, t in frame.schema.items()
-            if t.is_temporal()
-        ]
-    )
-    if "rating" in shown.columns:
-        shown = shown.with_columns(
-            pl.col("rating").replace_strict(labels.RATINGS, default="", return_dtype=pl.String)
-        )
-    columns = [
-        {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
-        for c in frame.columns
-    ]
-    columns[0]["pinned"] = "left"
-    return data_grid(
-        grid_id, f"params.data.{row_key}", height=height, columns=columns, rows=shown.to_dicts()
-    )
-
-
-def list_height(rows: int, most: int = 380) -> dict:
-    """A list grid as tall as its rows (two at least, for the empty message), at most `most`."""
-    return {"height": f"{min(most, 52 + 42 * max(rows, 2))}px"}
-
-
-# --- queries --------------------------------------------------------------------------------
-
-
-def _context(query: str) -> tuple[Filters, Store, datetime, Period]:
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    return f, store, as_of, f.resolve(as_of)
-
-
-def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
-    return {**Params(period.start, period.end, as_of).sql_params(), "depts": list(f.depts), **extra}
-
-
-def ratings(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
+def ratings(view: View) -> pl.DataFrame:
     """Evaluations by rating and channel (evaluations__ratings.sql, from the rollup)."""
-    return store.query("evaluations__ratings", scope=f.scope(), **query_params(f, period, as_of))
-
-
-def towns_of(store: Store, f: Filters) -> pl.DataFrame:
-    return store.query("shell__towns", scope=f.scope())
+    return view.query("evaluations__ratings")
 
 
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
-def show_kpis(query):
-    if query is None:
-        return no_update
-    f, store, as_of, period = _context(query)
-    now, before = (
-        metrics(
-            store, p.start, p.end, as_of, by="county", scope=f.scope(), depts=f.depts, flags=False
-        ).row(0, named=True)
-        for p in (period, period.previous())
-    )
-    return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
+@page_callback(Output(Ids.KPIS, "children"))
+def show_kpis(view: View):
+    return kpi_row(view, KPIS)
 
 
 # --- rating distribution and channels --------------------------------------------------------
 
 
-@callback(
-    Output(Ids.RATINGS, "figure"),
-    Output(Ids.CHANNELS, "figure"),
-    Input(Shell.URL, "search"),
-)
-def show_ratings(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, period = _context(query)
-    frame = ratings(store, f, period, as_of)
+@page_callback(Output(Ids.RATINGS, "figure"), Output(Ids.CHANNELS, "figure"))
+def show_ratings(view: View):
+    frame = ratings(view)
     return rating_bars(frame), channel_bars(frame)
 
 
@@ -289,11 +229,8 @@ def show_panel(rating_click, channel_click, query):
     channel = point.get("x") if trigger == Ids.CHANNELS else None
     if rating not in labels.RATINGS or not (channel is None or isinstance(channel, str)):
         raise BadRequest("点击的数据无效")
-    f, store, as_of, period = _context(query)
-    frame = store.query(
-        "evaluations__rows",
-        scope=f.scope(),
-        **query_params(f, period, as_of, rating=rating, eval_channel=channel, limit=PANEL_ROWS),
+    frame = View.from_search(query).query(
+        "evaluations__rows", rating=rating, eval_channel=channel, limit=PANEL_ROWS
     )
     # total: the bar's figure (rollup); the rows are its newest ones
     title = " · ".join(x for x in (channel, labels.RATINGS[rating]) if x)
@@ -317,7 +254,7 @@ def show_panel(rating_click, channel_click, query):
                     html.Span(f"  {note}", className="text-muted", id=f"{Ids.PANEL}-count"),
                 ]
             ),
-            dbc.CardBody(record_grid(f"{Ids.PANEL}-grid", shown, "eval_id")),
+            dbc.CardBody(record_list(f"{Ids.PANEL}-grid", shown, "eval_id", "320px")),
         ]
     )
 
@@ -325,24 +262,16 @@ def show_panel(rating_click, channel_click, query):
 # --- bad reviews and their rectification ----------------------------------------------------
 
 
-@callback(
-    Output(Ids.BAD_HEAD, "children"),
-    Output(Ids.STATE, "options"),
-    Output(Ids.STATES, "children"),
-    Input(Shell.URL, "search"),
+@page_callback(
+    Output(Ids.BAD_HEAD, "children"), Output(Ids.STATE, "options"), Output(Ids.STATES, "children")
 )
-def show_rectify_states(query):
-    if query is None:
-        return no_update, no_update, no_update
-    f, store, as_of, period = _context(query)
-    states = store.query(
-        "evaluations__rectify_states", scope=f.scope(), **query_params(f, period, as_of)
-    )
+def show_rectify_states(view: View):
+    states = view.query("evaluations__rectify_states")
     total = int(states["bad_reviews"].sum()) if states.height else 0
     head = section_header(
         "差评及整改",
         f"本期差评 {total:,} 条(不满意、非常不满意);未整改的排在前面。",
-        dcc.Link("在明细中查看全部 →", href=rows_href(f, "bad_reviews"), id="evaluations-bad-rows"),
+        dcc.Link("在明细中查看全部 →", href=view.href("bad_reviews"), id="evaluations-bad-rows"),
     )
     options = [{"label": f"全部({total:,})", "value": ""}] + [
         {"label": f"{s}({n:,})", "value": s}
@@ -371,21 +300,19 @@ def rectify_bar(states: pl.DataFrame, total: int) -> dbc.Progress | None:
     )
 
 
-@callback(
+@page_callback(
     Output(Ids.BAD, "columnDefs"),
     Output(Ids.BAD, "rowData"),
     Output(Ids.BAD, "style"),
-    Input(Shell.URL, "search"),
     Input(Ids.STATE, "value"),
 )
-def show_bad_reviews(query, state):
+def show_bad_reviews(view: View, state):
     """The period's bad reviews (rows_behind 'bad_reviews'), not yet rectified first; the
     ones past their rectification deadline marked."""
-    if query is None:
-        return no_update, no_update, no_update
-    f, store, as_of, period = _context(query)
-    bad = _rows(store, f, period, as_of, "bad_reviews")
-    overdue = set(_rows(store, f, period, as_of, "rectify_overdue")["eval_id"].to_list())
+    if not isinstance(state, str | None):
+        raise BadRequest("整改状态无效")
+    bad = _rows(view, "bad_reviews")
+    overdue = set(_rows(view, "rectify_overdue")["eval_id"].to_list())
     if state:
         bad = bad.filter(pl.col("rectify_status").fill_null("未填写") == state)
     ordered = (
@@ -401,7 +328,7 @@ def show_bad_reviews(query, state):
             {True: "超期", False: ""}, default="", return_dtype=pl.String
         )
     )
-    grid = record_grid(Ids.BAD, shown, "eval_id")
+    grid = record_list(Ids.BAD, shown, "eval_id", "320px")
     columns = grid.columnDefs
     columns[-1]["cellClass"] = "rag-red"
     for c in columns:
@@ -414,81 +341,58 @@ def show_bad_reviews(query, state):
     return columns, grid.rowData, list_height(shown.height)
 
 
-def _rows(store: Store, f: Filters, period: Period, as_of: datetime, indicator: str):
-    rows = rows_behind(store, indicator, period.start, period.end, as_of=as_of, scope=f.scope())
-    if f.depts:
-        rows = rows.filter(pl.col("dept_name").is_in(list(f.depts)))
-    return rows.join(towns_of(store, f), on="town_code", how="left")
+def _rows(view: View, indicator: str) -> pl.DataFrame:
+    towns = view.store.query("shell__towns", scope=view.scope)
+    return view.rows(indicator).join(towns, on="town_code", how="left")
 
 
-@callback(
+@page_callback(
     Output(Ids.OVERDUE_HEAD, "children"),
     Output(Ids.OVERDUE, "columnDefs"),
     Output(Ids.OVERDUE, "rowData"),
     Output(Ids.OVERDUE, "style"),
-    Input(Shell.URL, "search"),
 )
-def show_rectify_overdue(query):
+def show_rectify_overdue(view: View):
     """Bad reviews past their rectification deadline, the longest overdue first."""
-    if query is None:
-        return no_update, no_update, no_update, no_update
-    f, store, as_of, period = _context(query)
-    rows = _rows(store, f, period, as_of, "rectify_overdue")
-    late = rectify_lateness(rows, as_of).sort("late_days", descending=True)
-    shown = late.head(LIST_ROWS).select(*EVAL_FIELDS, "late_days")
+    rows = _rows(view, "rectify_overdue")
+    late = lateness.with_lateness(
+        view.store, rows, view.as_of, deadline="rectify_deadline_at", until="rectified_at"
+    ).sort("late_hours", descending=True)
+    shown = late.head(LIST_ROWS).select(*EVAL_FIELDS, "late_workdays")
     head = section_header(
-        labels.INDICATORS["rectify_overdue"],
+        indicator_label("rectify_overdue"),
         f"共 {rows.height:,} 条:超过整改期限仍未整改,或整改完成晚于期限"
         + (f"(列出前 {LIST_ROWS} 条)" if rows.height > LIST_ROWS else ""),
         dcc.Link(
             "在明细中查看全部 →",
-            href=rows_href(f, "rectify_overdue"),
+            href=view.href("rectify_overdue"),
             id="evaluations-overdue-rows",
         ),
     )
-    grid = record_grid(Ids.OVERDUE, shown, "eval_id")
+    grid = record_list(Ids.OVERDUE, shown, "eval_id", "320px")
     columns = grid.columnDefs
-    columns[-1].update(headerName="超期(天)", type="rightAligned", cellClass="rag-red")
+    columns[-1].update(headerName="超期(工作日)", type="rightAligned", cellClass="rag-red")
     return head, columns, grid.rowData, list_height(shown.height)
-
-
-def rectify_lateness(rows: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Days past the rectification deadline: until rectified_at if rectified, else as_of."""
-    until = pl.coalesce(pl.col("rectified_at"), pl.lit(as_of))
-    days = (until - pl.col("rectify_deadline_at")).dt.total_seconds() / 86400
-    return rows.with_columns(days.round(1).alias("late_days"))
 
 
 # --- by town and department -----------------------------------------------------------------
 
 
-@callback(
+@page_callback(
     Output(Ids.TOWNS, "columnDefs"),
     Output(Ids.TOWNS, "rowData"),
     Output(Ids.DEPTS, "columnDefs"),
     Output(Ids.DEPTS, "rowData"),
-    Input(Shell.URL, "search"),
 )
-def show_tables(query):
-    if query is None:
-        return (no_update,) * 4
-    f, store, as_of, period = _context(query)
-    by_town, by_dept = (
-        metrics(
-            store,
-            period.start,
-            period.end,
-            as_of,
-            by=by,
-            scope=f.scope(),
-            depts=f.depts,
-            flags=False,
-        )
-        for by in ("town", "dept")
-    )
+def show_tables(view: View):
+    by_town, by_dept = (view.metrics(by, flags=False) for by in ("town", "dept"))
     by_dept = by_dept.filter(pl.col("dept_name").is_not_null() & (pl.col("evaluations") > 0))
     town_rows = [
-        {"town_code": r["town_code"], "town_name": r["town_name"], **_cells(r)}
+        {
+            "town_code": r["town_code"],
+            "town_name": r["town_name"],
+            **indicator_cells(r, TABLE_COLUMNS),
+        }
         for r in by_town.sort("evaluations", descending=True).iter_rows(named=True)
     ]
     dept_rows = [
@@ -496,47 +400,30 @@ def show_tables(query):
             "key": f"{r['town_code']}|{r['dept_name']}",
             "town_name": r["town_name"],
             "dept_name": r["dept_name"],
-            **_cells(r),
+            **indicator_cells(r, TABLE_COLUMNS),
         }
         for r in by_dept.sort("evaluations", descending=True).iter_rows(named=True)
     ]
     town_cols = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
-        *_columns(),
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
+        *indicator_columns(TABLE_COLUMNS),
     ]
     dept_cols = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
         {"field": "dept_name", "headerName": labels.PAGE_FIELDS["dept_name"], "pinned": "left"},
-        *_columns(),
+        *indicator_columns(TABLE_COLUMNS),
     ]
     return town_cols, town_rows, dept_cols, dept_rows
-
-
-def _columns() -> list[dict]:
-    return [
-        {
-            "field": c,
-            "headerName": labels.INDICATORS[c],
-            "valueFormatter": {"function": f"params.data['{c}__text']"},
-            "cellClassRules": {
-                "rag-red": f"params.data['{c}__status'] == 'red'",
-                "rag-amber": f"params.data['{c}__status'] == 'amber'",
-                "rag-green": f"params.data['{c}__status'] == 'green'",
-            },
-            "type": "rightAligned",
-            "cellClass": "drillable",
-        }
-        for c in TABLE_COLUMNS
-    ]
-
-
-def _cells(row: dict) -> dict:
-    cells = {}
-    for c in TABLE_COLUMNS:
-        cells[c] = row[c]
-        cells[f"{c}__text"] = fmt(c, row[c])
-        cells[f"{c}__status"] = status(c, row[c])
-    return cells
 
 
 @callback(
@@ -552,10 +439,12 @@ def drill(town_cell, dept_cell, query):
         return no_update
     cell = town_cell if dash.ctx.triggered_id == Ids.TOWNS else dept_cell
     key = (cell or {}).get("rowId")
-    if not key:
+    if not isinstance(key, str) or not key or len(key) > 200:
         return no_update
     column = cell.get("colId")
-    if column not in TABLE_COLUMNS:
+    if column not in (*TABLE_COLUMNS, "town_name"):
         column = "evaluations"
     town, _, dept = key.partition("|")
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(Filters.from_query(query), town)
     return rows_href(Filters.from_query(query), column, town=town, dept=dept or None)

@@ -128,7 +128,7 @@ def _towns(found, notes, month: str, chosen: str | None) -> html.Div:
 
 
 def _as_of_day(store) -> date:
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
 
     return default_as_of(store).date()
 

@@ -8,10 +8,7 @@ Definitions of the page's own figures: 解决率 in dashboard/queries/hotline__r
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
@@ -19,17 +16,24 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.components.context import View, page_callback
 from dashboard.components.figures import PALETTE, base_layout, plain
-from dashboard.components.format import fmt, status
+from dashboard.components.format import fmt
 from dashboard.components.kpi import kpi_card
+from dashboard.components.panels import (
+    indicator_cells,
+    indicator_columns,
+    kpi_row,
+    list_height,
+    record_list,
+)
 from dashboard.components.tables import data_grid, section_header
-from dashboard.drill import rows_href
+from dashboard.domain import lateness
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.periods import Period
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
-from dashboard.periods import Period
-from dashboard.store import Store, default_store
-from dashboard.trace import rows_behind
 
 dash.register_page(
     __name__, path="/hotline", name="12345热线", title="12345热线 · 政务服务效能看板", order=40
@@ -116,34 +120,17 @@ def layout(**_query) -> html.Div:
     )
 
 
-def list_height(rows: int, most: int = 380) -> dict:
-    """A list grid as tall as its rows (two at least, for the empty message), at most `most`."""
-    return {"height": f"{min(most, 52 + 42 * max(rows, 2))}px"}
-
-
 # --- queries: the page's figures ------------------------------------------------------------
 
 
-def _context(query: str) -> tuple[Filters, Store, datetime, Period]:
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    return f, store, as_of, f.resolve(as_of)
+def params(view: View, period: Period | None = None, **extra) -> dict:
+    """The page's query parameters: the view's, the repeat-call window, no caller chosen."""
+    return view.params(period, **{"window_days": REPEAT_WINDOW_DAYS, "caller": "", **extra})
 
 
-def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
-    return {
-        **Params(period.start, period.end, as_of).sql_params(),
-        "depts": list(f.depts),
-        "window_days": REPEAT_WINDOW_DAYS,
-        "caller": "",
-        **extra,
-    }
-
-
-def resolution(store: Store, f: Filters, period: Period, as_of: datetime) -> pl.DataFrame:
+def resolution(view: View, period: Period | None = None) -> pl.DataFrame:
     """解决率 per town (hotline__resolution.sql)."""
-    return store.query("hotline__resolution", scope=f.scope(), **query_params(f, period, as_of))
+    return view.store.query("hotline__resolution", scope=view.scope, **params(view, period))
 
 
 def county_resolution(frame: pl.DataFrame) -> float | None:
@@ -152,19 +139,17 @@ def county_resolution(frame: pl.DataFrame) -> float | None:
     return frame["resolved_tickets"].sum() / known if known else None
 
 
-def repeat_count(store: Store, f: Filters, period: Period, as_of: datetime) -> dict:
+def repeat_count(view: View, period: Period | None = None) -> dict:
     """重复来电人数 and 重复来电 of the period (hotline__repeat_count.sql)."""
-    frame = store.query("hotline__repeat_count", scope=f.scope(), **query_params(f, period, as_of))
+    frame = view.store.query("hotline__repeat_count", scope=view.scope, **params(view, period))
     return frame.row(0, named=True)
 
 
-def repeat_tickets(
-    store: Store, f: Filters, period: Period, as_of: datetime, caller: str = ""
-) -> pl.DataFrame:
+def repeat_tickets(view: View, caller: str = "") -> pl.DataFrame:
     """The tickets of the period's repeat callers, or of the one whose hash starts with
     `caller` (hotline__repeat_tickets.sql)."""
-    params = query_params(f, period, as_of, caller=caller)
-    return store.query("hotline__repeat_tickets", scope=f.scope(), **params)
+    values = params(view, caller=caller)
+    return view.store.query("hotline__repeat_tickets", scope=view.scope, **values)
 
 
 def repeat_callers(tickets: pl.DataFrame) -> pl.DataFrame:
@@ -212,64 +197,44 @@ def caller_code(hashed: pl.Expr) -> pl.Expr:
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
-def show_kpis(query):
-    if query is None:
-        return no_update
-    f, store, as_of, period = _context(query)
+@page_callback(Output(Ids.KPIS, "children"))
+def show_kpis(view: View):
     values = []
-    for p in (period, period.previous()):
-        row = metrics(
-            store,
-            p.start,
-            p.end,
-            as_of,
-            by="county",
-            scope=f.scope(),
-            depts=f.depts,
-            flags=False,
-        ).row(0, named=True)
-        row["hotline_resolution_rate"] = county_resolution(resolution(store, f, p, as_of))
-        row.update(repeat_count(store, f, p, as_of))
+    for p in (view.spans.current, view.spans.previous):
+        row = view.metrics("county", period=p, flags=False).row(0, named=True)
+        row["hotline_resolution_rate"] = county_resolution(resolution(view, p))
+        row.update(repeat_count(view, p))
         values.append(row)
     now, before = values
-    cards = []
-    for k in KPIS:
+
+    def card(k, value, moved):
+        drawn = kpi_card(k, value, moved, card_id=f"kpi-{k}", label=view.spans.label)
         if k == "hotline_resolution_rate":  # its tickets open in the panel below
-            card = html.Div(
-                kpi_card(k, now[k], before[k], card_id=f"kpi-{k}"),
+            return html.Div(
+                drawn,
                 id={"type": Ids.KPI_PANEL, "index": k},
                 n_clicks=0,
                 className="h-100 clickable",
                 title="点击查看计入解决率的工单",
             )
-        elif k == "hotline_repeat_callers":  # its tickets are listed further down the page
-            card = html.A(
-                kpi_card(k, now[k], before[k], card_id=f"kpi-{k}"),
+        if k == "hotline_repeat_callers":  # its tickets are listed further down the page
+            return html.A(
+                drawn,
                 href=f"#{Ids.REPEAT_HEAD}",
                 className="text-reset text-decoration-none d-block h-100",
             )
-        else:
-            card = kpi_card(k, now[k], before[k], href=rows_href(f, k))
-        cards.append(dbc.Col(card))
-    return cards
+        return None
+
+    return kpi_row(view, KPIS, now, before, card=card)
 
 
 # --- volume by request type and topic --------------------------------------------------------
 
 
-@callback(
-    Output(Ids.BY_TYPE, "figure"),
-    Output(Ids.BY_TOPIC, "figure"),
-    Input(Shell.URL, "search"),
-)
-def show_volume(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, period = _context(query)
-    params = query_params(f, period, as_of)
-    by_type = store.query("hotline__by_type", scope=f.scope(), **params)
-    by_topic = store.query("hotline__by_topic", scope=f.scope(), **params)
+@page_callback(Output(Ids.BY_TYPE, "figure"), Output(Ids.BY_TOPIC, "figure"))
+def show_volume(view: View):
+    by_type = view.query("hotline__by_type")
+    by_topic = view.query("hotline__by_topic")
     return (
         volume_bars(by_type, "request_type", "按诉求类型(点击查看工单)", PALETTE[0]),
         volume_bars(by_topic, "topic", "按一级分类(点击查看工单)", PALETTE[2]),
@@ -345,14 +310,16 @@ def show_panel(selection, query):
         return no_update
     if not selection:
         return html.Div("点击上方图表的柱子或「12345解决率」,在此列出其工单。", className="hint")
-    f, store, as_of, period = _context(query)
-    frame = store.query(
+    if not isinstance(selection, dict) or not all(
+        isinstance(selection.get(k), str | None) for k in ("request_type", "topic", "town")
+    ):
+        raise BadRequest("选择的数据无效")
+    view = View.from_search(query)
+    frame = view.store.query(
         "hotline__tickets",
-        scope=f.scope(),
-        **query_params(
-            f,
-            period,
-            as_of,
+        scope=view.scope,
+        **params(
+            view,
             request_type=selection.get("request_type"),
             topic=selection.get("topic"),
             town=selection.get("town"),
@@ -376,7 +343,7 @@ def show_panel(selection, query):
                 ]
             ),
             dbc.CardBody(
-                record_grid(f"{Ids.PANEL}-grid", frame.select(TICKET_FIELDS), "ticket_id")
+                record_list(f"{Ids.PANEL}-grid", frame.select(TICKET_FIELDS), "ticket_id", "320px")
             ),
         ]
     )
@@ -391,84 +358,31 @@ def panel_title(selection: dict, frame: pl.DataFrame) -> str:
     return f"计入解决率的工单({town};已填是否解决)"
 
 
-def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height="320px") -> dag.AgGrid:
-    """Records with Chinese headers; times and yes/no as text."""
-    shown = frame.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
-            for c, t in frame.schema.items()
-            if t.is_temporal()
-        ]
-        + [
-            pl.col(c).replace_strict({True: "是", False: "否"}, default="", return_dtype=pl.String)
-            for c, t in frame.schema.items()
-            if t == pl.Boolean
-        ]
-    )
-    columns = [
-        {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
-        for c in frame.columns
-    ]
-    columns[0]["pinned"] = "left"
-    return data_grid(
-        grid_id,
-        f"params.data.{row_key}",
-        height=height,
-        columns=columns,
-        rows=shown.to_dicts(),
-    )
-
-
 # --- by town --------------------------------------------------------------------------------
 
 
-@callback(
-    Output(Ids.TOWNS, "columnDefs"),
-    Output(Ids.TOWNS, "rowData"),
-    Input(Shell.URL, "search"),
-)
-def show_towns(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, period = _context(query)
-    frame = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="town",
-        scope=f.scope(),
-        depts=f.depts,
-        flags=False,
-    )
-    rates = resolution(store, f, period, as_of).select("town_code", "hotline_resolution_rate")
+@page_callback(Output(Ids.TOWNS, "columnDefs"), Output(Ids.TOWNS, "rowData"))
+def show_towns(view: View):
+    frame = view.metrics("town", flags=False)
+    rates = resolution(view).select("town_code", "hotline_resolution_rate")
     frame = frame.join(rates, on="town_code", how="left")
     columns = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
-        *[
-            {
-                "field": c,
-                "headerName": labels.INDICATORS[c],
-                "valueFormatter": {"function": f"params.data['{c}__text']"},
-                "cellClassRules": {
-                    "rag-red": f"params.data['{c}__status'] == 'red'",
-                    "rag-amber": f"params.data['{c}__status'] == 'amber'",
-                    "rag-green": f"params.data['{c}__status'] == 'green'",
-                },
-                "type": "rightAligned",
-                "cellClass": "drillable",
-            }
-            for c in TOWN_COLUMNS
-        ],
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
+        *indicator_columns(TOWN_COLUMNS),
     ]
-    rows = []
-    for r in frame.sort("hotline_tickets", descending=True).iter_rows(named=True):
-        row = {"town_code": r["town_code"], "town_name": r["town_name"]}
-        for c in TOWN_COLUMNS:
-            row[c] = r[c]
-            row[f"{c}__text"] = fmt(c, r[c])
-            row[f"{c}__status"] = status(c, r[c])
-        rows.append(row)
+    rows = [
+        {
+            "town_code": r["town_code"],
+            "town_name": r["town_name"],
+            **indicator_cells(r, TOWN_COLUMNS),
+        }
+        for r in frame.sort("hotline_tickets", descending=True).iter_rows(named=True)
+    ]
     return columns, rows
 
 
@@ -482,8 +396,12 @@ def drill_from_towns(cell, query):
     """A town's count or rate opens its tickets in 明细 (解决率: the panel above)."""
     column = (cell or {}).get("colId")
     town = (cell or {}).get("rowId")
-    if not town or query is None or column == "hotline_resolution_rate":
+    if not isinstance(town, str) or not town or query is None:
         return no_update
+    if column == "hotline_resolution_rate":
+        return no_update
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(Filters.from_query(query), town)
     if column not in TOWN_COLUMNS:
         column = "hotline_tickets"
     return rows_href(Filters.from_query(query), column, town=town)
@@ -492,30 +410,18 @@ def drill_from_towns(cell, query):
 # --- overdue open tickets -------------------------------------------------------------------
 
 
-@callback(
+@page_callback(
     Output(Ids.OVERDUE_HEAD, "children"),
     Output(Ids.OVERDUE, "columnDefs"),
     Output(Ids.OVERDUE, "rowData"),
     Output(Ids.OVERDUE, "style"),
-    Input(Shell.URL, "search"),
 )
-def show_overdue(query):
-    if query is None:
-        return no_update, no_update, no_update, no_update
-    f, store, as_of, period = _context(query)
-    rows = rows_behind(
-        store, "hotline_overdue_open", period.start, period.end, as_of=as_of, scope=f.scope()
-    )
-    if f.depts:
-        rows = rows.filter(pl.col("dept_name").is_in(list(f.depts)))
-    towns = store.query("shell__towns", scope=f.scope())
-    late = (
-        rows.join(towns, on="town_code", how="left")
-        .with_columns(
-            ((pl.lit(as_of) - pl.col("due_at")).dt.total_seconds() / 86400).round(1).alias("late")
-        )
-        .sort("late", descending=True)
-    )
+def show_overdue(view: View):
+    rows = view.rows("hotline_overdue_open")
+    towns = view.store.query("shell__towns", scope=view.scope)
+    late = lateness.with_lateness(
+        view.store, rows.join(towns, on="town_code", how="left"), view.as_of, deadline="due_at"
+    ).sort("late_hours", descending=True)
     shown = late.head(LIST_ROWS).select(
         "ticket_id",
         "town_name",
@@ -525,39 +431,37 @@ def show_overdue(query):
         "received_at",
         "due_at",
         "status",
-        "late",
+        "late_workdays",
+        "late_hours",
     )
     head = section_header(
-        labels.INDICATORS["hotline_overdue_open"],
-        f"共 {rows.height:,} 件,按超期天数排列"
+        indicator_label("hotline_overdue_open"),
+        f"共 {rows.height:,} 件,超期最久的在前"
         + (f"(列出前 {LIST_ROWS} 件)" if rows.height > LIST_ROWS else ""),
         dcc.Link(
             "在明细中查看全部 →",
-            href=rows_href(f, "hotline_overdue_open"),
+            href=view.href("hotline_overdue_open"),
             id="hotline-overdue-rows",
         ),
     )
-    grid = record_grid(Ids.OVERDUE, shown, "ticket_id")
+    grid = record_list(Ids.OVERDUE, shown, "ticket_id", "320px")
     columns = grid.columnDefs
-    columns[-1].update(headerName="超期(天)", type="rightAligned", cellClass="rag-red")
+    for column in columns[-2:]:
+        column.update(type="rightAligned", cellClass="rag-red")
     return head, columns, grid.rowData, list_height(shown.height)
 
 
 # --- repeat callers -------------------------------------------------------------------------
 
 
-@callback(
+@page_callback(
     Output(Ids.REPEAT_HEAD, "children"),
     Output(Ids.CALLERS, "columnDefs"),
     Output(Ids.CALLERS, "rowData"),
     Output(Ids.CALLERS, "style"),
-    Input(Shell.URL, "search"),
 )
-def show_repeat_callers(query):
-    if query is None:
-        return no_update, no_update, no_update, no_update
-    f, store, as_of, period = _context(query)
-    callers = repeat_callers(repeat_tickets(store, f, period, as_of))
+def show_repeat_callers(view: View):
+    callers = repeat_callers(repeat_tickets(view))
     calls = int(callers["repeat_calls"].sum()) if callers.height else 0
     listed = f"按重复次数列出前 {SHOWN_CALLERS:,} 人。" if callers.height > SHOWN_CALLERS else ""
     head = section_header(
@@ -586,9 +490,10 @@ def show_caller_tickets(cell, query):
     """One repeat caller's tickets (the earlier calls within the window included)."""
     if query is None or dash.ctx.triggered_id != Ids.CALLERS or not (cell or {}).get("rowId"):
         return html.Div("点击左侧一位来电人,在此列出其工单。", className="hint")
-    f, store, as_of, period = _context(query)
+    if not isinstance(cell["rowId"], str) or len(cell["rowId"]) > 40:
+        raise BadRequest("点击的数据无效")
     hashed = cell["rowId"].removeprefix(CALLER_LABEL)
-    mine = repeat_tickets(store, f, period, as_of, caller=hashed)
+    mine = repeat_tickets(View.from_search(query), caller=hashed)
     shown = mine.select(
         "ticket_id",
         "received_at",
@@ -608,6 +513,6 @@ def show_caller_tickets(cell, query):
             html.Div(
                 f"{cell['rowId']} 的工单 {mine.height} 件", className="fw-bold mb-1 caller-head"
             ),
-            record_grid(f"{Ids.CALLER_TICKETS}-grid", shown, "ticket_id", height="320px"),
+            record_list(f"{Ids.CALLER_TICKETS}-grid", shown, "ticket_id", "320px"),
         ]
     )

@@ -14,9 +14,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import labels
 from dashboard.auth import access
 from dashboard.components.manage import flash_alert, hidden, note, post_form
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.filters import Filters
 from dashboard.manage import ledger
 from dashboard.manage.common import MANAGERS, may_see_town
@@ -117,7 +117,7 @@ def _new_form(query: dict, names: dict[str, str]) -> dbc.Card:
         period = f"{query['from']} 至 {query['to']}"
     about = []
     if indicator:
-        about.append(f"指标:{labels.INDICATORS.get(indicator, indicator)}")
+        about.append(f"指标:{indicator_label(indicator)}")
     if period:
         about.append(f"期间:{period}")
     town_options = [{"label": "县级部门(不属乡镇)", "value": ""}] + [
@@ -234,7 +234,8 @@ def _new_form(query: dict, names: dict[str, str]) -> dbc.Card:
 
 def _suggested_problem(query: dict, names: dict[str, str]) -> str:
     """The figure the form was opened from, in words (the official adds the rest)."""
-    indicator = labels.INDICATORS.get(query.get("indicator") or "", "")
+    key = query.get("indicator") or ""
+    indicator = indicator_label(key) if key else ""
     if not indicator:
         return ""
     where = names.get(query.get("town") or "", "") + (query.get("dept") or "")

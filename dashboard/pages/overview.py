@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
-from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
-from dashboard.components.format import fmt, status
-from dashboard.components.kpi import kpi_card
-from dashboard.drill import rows_href
+from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
+from dashboard.domain import indicators, ranking
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.metrics import INDICATORS
+from dashboard.drill import rows_href, town_href
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, default_as_of, metrics
-from dashboard.store import default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -43,7 +42,9 @@ RANK_CHOICES = (
     "cases",
     "overdue_open",
 )
-BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜
+
+
+TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
 
 class Ids:
@@ -69,7 +70,7 @@ def layout(**_query) -> html.Div:
                             clearable=False,
                             value="online_rate",
                             options=[
-                                {"label": f"按{labels.INDICATORS[c]}排名", "value": c}
+                                {"label": f"按{indicator_label(c)}排名", "value": c}
                                 for c in RANK_CHOICES
                             ],
                         ),
@@ -104,88 +105,50 @@ def layout(**_query) -> html.Div:
     )
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
-def show_kpis(query):
-    if query is None:
-        return no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    period = f.resolve(as_of)
-    prev = period.previous()
-    now = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        flags=False,
-    ).row(0, named=True)
-    before = metrics(
-        store,
-        prev.start,
-        prev.end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        flags=False,
-    ).row(0, named=True)
-    return [dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k))) for k in KPIS]
+@page_callback(Output(Ids.KPIS, "children"))
+def show_kpis(view: View):
+    return kpi_row(view, KPIS)
 
 
-@callback(
+@page_callback(
     Output(Ids.RANKING, "columnDefs"),
     Output(Ids.RANKING, "rowData"),
-    Input(Shell.URL, "search"),
     Input(Ids.RANK_BY, "value"),
 )
-def show_ranking(query, rank_by):
-    if query is None:
-        return no_update, no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    period = f.resolve(as_of)
+def show_ranking(view: View, rank_by):
+    if rank_by not in RANK_CHOICES:
+        raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
-    frame = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="town",
-        scope=f.scope(),
-        depts=f.depts,
-        published=True,
-    )
+    frame = view.metrics("town", published=True)
+    before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
-    ascending = rank_by in labels.LOWER_IS_BETTER
-    ranked = frame.sort(rank_by, descending=not ascending, nulls_last=True)
+    ascending = indicators.get(rank_by).better == "lower"
     rows = []
-    with_value = [r for r in ranked.iter_rows(named=True) if r[rank_by] is not None]
-    for i, r in enumerate(ranked.iter_rows(named=True)):
-        board = ""
-        if r[rank_by] is not None and len(with_value) > 2 * BOARD_SIZE:
-            if i < BOARD_SIZE:
-                board = "红榜"
-            elif i >= len(with_value) - BOARD_SIZE:
-                board = "黑榜"
+    for x in ranking.rank(frame, rank_by, before):
+        r = x.row
         row = {
-            "rank": i + 1,
-            "board": board,
+            "rank": x.rank,
+            "change": ranking.change_text(x),
+            "board": x.board,
             "town_code": r["town_code"],
             "town_name": r["town_name"],
         }
-        for c in shown:
-            row[c] = r[c]
-            row[f"{c}__text"] = fmt(c, r[c])
-            row[f"{c}__status"] = status(c, r[c])
+        row.update(indicator_cells(r, shown))
         row["outside_system_depts"] = r["outside_system_depts"] or ""
         rows.append(row)
     columns = [
         {"field": "rank", "headerName": "名次", "width": 70, "pinned": "left"},
+        {
+            "field": "change",
+            "headerName": "升降",
+            "width": 70,
+            "pinned": "left",
+            "headerTooltip": f"与上期({view.spans.label})名次相比",
+            "cellClassRules": {
+                "rank-up": "params.value && params.value.startsWith('↑')",
+                "rank-down": "params.value && params.value.startsWith('↓')",
+            },
+        },
         {
             "field": "board",
             "headerName": "红黑榜",
@@ -196,23 +159,22 @@ def show_ranking(query, rank_by):
                 "board-black": "params.value == '黑榜'",
             },
         },
-        {"field": "town_name", "headerName": "乡镇", "pinned": "left", "width": 110},
+        {
+            "field": "town_name",
+            "headerName": "乡镇",
+            "pinned": "left",
+            "width": 110,
+            "cellClass": "town-link",
+            "headerTooltip": "点击乡镇名称打开乡镇页",
+        },
         *[
             {
-                "field": c,
-                "headerName": labels.INDICATORS[c],
-                "valueFormatter": {"function": f"params.data['{c}__text']"},
-                "cellClassRules": {
-                    "rag-red": f"params.data['{c}__status'] == 'red'",
-                    "rag-amber": f"params.data['{c}__status'] == 'amber'",
-                    "rag-green": f"params.data['{c}__status'] == 'green'",
-                },
-                "sort": ("asc" if ascending else "desc") if c == rank_by else None,
-                "type": "rightAligned",
+                **column,
+                "sort": ("asc" if ascending else "desc") if column["field"] == rank_by else None,
             }
-            for c in shown
+            for column in indicator_columns(shown)
         ],
-        {"field": "outside_system_depts", "headerName": labels.INDICATORS["outside_system_depts"]},
+        {"field": "outside_system_depts", "headerName": indicator_label("outside_system_depts")},
     ]
     return columns, rows
 
@@ -228,49 +190,20 @@ def drill_from_ranking(cell, query):
     if not cell or dash.ctx.triggered_id != Ids.RANKING:
         return no_update
     column = cell.get("colId")
+    town = cell.get("rowId")
+    if not isinstance(town, str) or not town or len(town) > 64:
+        return no_update
+    filters = Filters.from_query(query)
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(filters, town)
     if column not in INDICATORS or column == "outside_system_depts":
         column = "cases"
-    town = cell.get("rowId")
-    if not town:
-        return no_update
-    return rows_href(Filters.from_query(query), column, town=town)
+    return rows_href(filters, column, town=town)
 
 
-@callback(
-    Output(Ids.TREND_MONTH, "figure"),
-    Output(Ids.TREND_WEEK, "figure"),
-    Input(Shell.URL, "search"),
-)
-def show_trends(query):
-    if query is None:
-        return no_update, no_update
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    end = as_of.date()
-    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
-    shown = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
-    monthly = metrics(
-        store,
-        month_start,
-        end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        bucket="month",
-        flags=False,
+@page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))
+def show_trends(view: View):
+    return (
+        trend(view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)"),
+        trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)"),
     )
-    weekly = metrics(
-        store,
-        week_start,
-        end,
-        as_of,
-        by="county",
-        scope=f.scope(),
-        depts=f.depts,
-        bucket="week",
-        flags=False,
-    )
-    return (trend(monthly, shown, "近12个月趋势(按月)"), trend(weekly, shown, "近12周趋势(按周)"))

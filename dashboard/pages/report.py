@@ -20,9 +20,10 @@ import flask
 import plotly.graph_objects as go
 from dash import Input, Output, clientside_callback, dcc, html
 
-from dashboard import labels
 from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
-from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
+from dashboard.components.format import STATUS_COLORS, fmt, status, target
+from dashboard.domain import comparisons, indicators, ranking
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.errors import RequestError
 from dashboard.snapshot import content
 from dashboard.snapshot.content import Report, Request
@@ -273,16 +274,16 @@ class _Builder:
 
     def highlights(self) -> list[html.Li]:
         r = self.r
-        now, before = r.now, r.before
+        now = r.now
         items = [
             f"办件量 {fmt('cases', now['cases'])} 件,"
-            f"较上期 {delta('cases', now['cases'], before['cases'])};"
+            f"{r.compared} {self.moved('cases').text};"
             f"网办率 {fmt('online_rate', now['online_rate'])},按时办结率 "
             f"{fmt('on_time_rate', now['on_time_rate'])},满意度 "
             f"{fmt('satisfaction_rate', now['satisfaction_rate'])}。"
         ]
         missed = [
-            labels.INDICATORS[k]
+            indicator_label(k)
             for k in content.RANKED
             if target(k) is not None and status(k, now[k]) in ("red", "amber")
         ]
@@ -296,10 +297,10 @@ class _Builder:
             f"{fmt('bad_reviews', now['bad_reviews'])} 条,12345 超期未办结 "
             f"{fmt('hotline_overdue_open', now['hotline_overdue_open'])} 件。"
         )
-        ranked = content.ranking(r.towns, r.rank_by)
+        ranked = ranking.rank(r.towns, r.rank_by)
         red = [x.row["town_name"] for x in ranked if x.board == "红榜"]
         black = [x.row["town_name"] for x in ranked if x.board == "黑榜"]
-        by = labels.INDICATORS[r.rank_by]
+        by = indicator_label(r.rank_by)
         if r.town_name:
             mine = next(x for x in ranked if x.row["town_code"] == r.request.town)
             items.append(f"按{by},本镇在全县 {len(ranked)} 个乡镇中排第 {mine.rank} 名。")
@@ -324,14 +325,14 @@ class _Builder:
         rows = []
         for k in content.RANKED:
             now, before = r.now[k], r.before[k]
-            better = improved(k, now, before)
+            moved = self.moved(k)
             change = html.Td(
-                delta(k, now, before),
-                className="num " + {True: "up", False: "down", None: ""}[better],
+                moved.text,
+                className="num " + {True: "up", False: "down", None: ""}[moved.better],
             )
             state = status(k, now)
             row = [
-                labels.INDICATORS[k],
+                indicator_label(k),
                 self.rag(k, now),
                 html.Td(fmt(k, before), className="num"),
                 change,
@@ -346,24 +347,33 @@ class _Builder:
             html.Div(cards, className="kpi-grid"),
             self.table(headers, rows, cls="kpi-table"),
             html.P(
-                f"上期为 {r.previous.label}。比率的变化以百分点计;目标见配置 targets.*,"
+                f"上期为 {r.previous.label}({r.compared})。比率的变化以百分点计,"
+                "变化不足 0.1 个百分点为持平;超期未办结、超时预警为某一时刻的存量,不作比较。"
+                "目标见配置 targets.*,"
                 "达标为绿色,差距在容差内为黄色,否则为红色;超期、预警、差评等数量以 0 为目标。",
                 className="report-note",
             ),
         )
 
+    def moved(self, k: str) -> comparisons.Change:
+        """The figure's change against the comparable previous span (the one rule)."""
+        r = self.r
+        return comparisons.change(k, r.now[k], r.before[k], comparisons.has_data(r.before))
+
     def kpi_card(self, k: str) -> html.Div:
-        now, before = self.r.now[k], self.r.before[k]
+        now = self.r.now[k]
         state = status(k, now)
-        better = improved(k, now, before)
+        moved = self.moved(k)
         goal = target(k)
         return html.Div(
             [
-                html.Div(labels.INDICATORS[k], className="kpi-name"),
+                html.Div(indicator_label(k), className="kpi-name"),
                 html.Div(fmt(k, now), className="kpi-value"),
                 html.Div(
-                    f"较上期 {delta(k, now, before)}",
-                    className="kpi-delta " + {True: "up", False: "down", None: ""}[better],
+                    moved.text
+                    if moved.kind not in ("change", "flat")
+                    else f"{self.r.compared} {moved.text}",
+                    className="kpi-delta " + {True: "up", False: "down", None: ""}[moved.better],
                 ),
                 html.Div(
                     f"目标 {fmt(k, goal)}" if goal is not None else "\u00a0", className="kpi-goal"
@@ -376,18 +386,18 @@ class _Builder:
 
     def ranking(self) -> html.Section:
         r = self.r
-        ranked = content.ranking(r.towns, r.rank_by, r.towns_before)
+        ranked = ranking.rank(r.towns, r.rank_by, r.towns_before)
         headers = [
             "名次",
             "升降",
             "红黑榜",
             "乡镇",
-            *(labels.INDICATORS[c] for c in content.RANKED),
+            *(indicator_label(c) for c in content.RANKED),
         ]
-        headers.append(labels.INDICATORS["outside_system_depts"])
+        headers.append(indicator_label("outside_system_depts"))
         rows = []
         for x in ranked:
-            move = content.rank_change(x)  # 持平 when unchanged; — when not ranked before
+            move = ranking.change_text(x)
             board = html.Td(
                 x.board, className={"红榜": "board-red", "黑榜": "board-black"}.get(x.board, "")
             )
@@ -411,7 +421,7 @@ class _Builder:
         for ind, red, black in content.boards(r.towns):
             board_rows.append(
                 [
-                    labels.INDICATORS[ind],
+                    indicator_label(ind),
                     "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in red) or "—",
                     "、".join(f"{t['town_name']} {fmt(ind, t[ind])}" for t in black) or "—",
                 ]
@@ -419,8 +429,8 @@ class _Builder:
         return self.page(
             "乡镇排名 · 红黑榜",
             html.P(
-                f"按{labels.INDICATORS[r.rank_by]}排名(升降为较上期名次);前 {content.BOARD_SIZE} "
-                f"名为红榜,后 {content.BOARD_SIZE} 名为黑榜。",
+                f"按{indicator_label(r.rank_by)}排名(升降为较上期名次);前 {ranking.BOARD_SIZE} "
+                f"名为红榜,后 {ranking.BOARD_SIZE} 名为黑榜。",
                 className="report-note",
             ),
             table,
@@ -450,7 +460,7 @@ class _Builder:
         r = self.r
         figs = []
         for ind in ("online_rate", "on_time_rate", "satisfaction_rate", "evaluation_rate"):
-            fig = town_bars(r.towns, ind, f"各乡镇{labels.INDICATORS[ind]}", target=target(ind))
+            fig = town_bars(r.towns, ind, f"各乡镇{indicator_label(ind)}", target=target(ind))
             if r.request.town:
                 codes = fig.data[0].customdata
                 fig.data[0].marker.color = [
@@ -471,7 +481,7 @@ class _Builder:
                 cells.append(html.Td(f"{(r.as_of - row['deadline_at']).days}", className="num"))
             rows.append(cells)
         headers = list(columns.values()) + ([extra[1]] if extra else [])
-        title = labels.INDICATORS[listed.indicator]
+        title = indicator_label(listed.indicator)
         note = f"共 {listed.total:,} 件"
         if listed.total > frame.height:
             note += (
@@ -562,10 +572,10 @@ class _Builder:
         def figures(indicators: tuple[str, ...]) -> html.Table:
             rows = [
                 [
-                    labels.INDICATORS[k],
+                    indicator_label(k),
                     self.rag(k, now[k]),
                     html.Td(fmt(k, before[k]), className="num"),
-                    html.Td(delta(k, now[k], before[k]), className="num"),
+                    html.Td(self.moved(k).text, className="num"),
                 ]
                 for k in indicators
             ]
@@ -577,7 +587,7 @@ class _Builder:
             cells += [self.rag(k, row[k]) for k in (*content.HOTLINE_ALL, *content.EVALUATION)]
             per_town.append(cells)
         town_table = self.table(
-            ["乡镇", *(labels.INDICATORS[k] for k in (*content.HOTLINE_ALL, *content.EVALUATION))],
+            ["乡镇", *(indicator_label(k) for k in (*content.HOTLINE_ALL, *content.EVALUATION))],
             per_town,
             cls="rank-table",
         )
@@ -682,7 +692,7 @@ class _Builder:
 
 
 def _goal(k: str) -> str:
-    if k in labels.LOWER_IS_BETTER:
+    if indicators.get(k).better == "lower":
         return "0"
     goal = target(k)
     return fmt(k, goal) if goal is not None else "—"

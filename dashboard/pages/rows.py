@@ -13,11 +13,10 @@ from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
+from dashboard.components.context import View
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.trace import TRACES, count_behind, rows_behind, sortable
 from dashboard.errors import BadRequest
-from dashboard.filters import Filters
-from dashboard.metrics import default_as_of
-from dashboard.store import default_store
-from dashboard.trace import TRACES, count_behind, rows_behind, sortable
 
 dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政务服务效能看板", nav=False)
 
@@ -117,19 +116,18 @@ def layout(indicator: str = "cases", **_query) -> html.Div:
 
 def _selection(search: str | None):
     """The figure a 明细 URL names: (indicator, period, keyword arguments of the trace)."""
-    f = Filters.from_query(search)
+    view = View.from_search(search)
+    f = view.filters
     indicator = f.extra.get("indicator", "cases")
-    store = default_store()
-    as_of = default_as_of(store)
     dept = f.extra.get("dept")
     selection = {
         "town": f.extra.get("town"),
         "dept": dept,
-        "as_of": as_of,
-        "scope": f.scope(),
-        "depts": () if dept else f.depts,
+        "as_of": view.as_of,
+        "scope": view.scope,
+        "depts": () if dept else view.depts,
     }
-    return store, indicator, f.resolve(as_of), selection
+    return view.store, indicator, view.period, selection
 
 
 @callback(
@@ -151,9 +149,7 @@ def show_summary(search):
         )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
-        x
-        for x in (labels.INDICATORS.get(indicator, indicator), town_name or "全县", dept or "")
-        if x
+        x for x in (indicator_label(indicator), town_name or "全县", dept or "") if x
     )
     summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:

@@ -5,27 +5,35 @@ so a link reproduces the view and the back button returns to the previous town."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
+from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
-from dashboard.components.format import fmt, status
-from dashboard.components.kpi import kpi_card
-from dashboard.components.tables import data_grid
+from dashboard.components.format import fmt
+from dashboard.components.panels import (
+    indicator_cells,
+    indicator_columns,
+    kpi_row,
+    list_height,
+    record_card,
+    record_list,
+)
+from dashboard.components.tables import data_grid, section_header
+from dashboard.domain import lateness
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.metrics import INDICATORS, figures_query
 from dashboard.drill import rows_href
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
-from dashboard.periods import Period
-from dashboard.store import Scope, Store, StoreEmpty, default_store
-from dashboard.trace import rows_behind
+from dashboard.store import Scope, StoreEmpty
 
 dash.register_page(__name__, path="/town", name="乡镇", title="乡镇 · 政务服务效能看板", order=10)
 
@@ -82,7 +90,7 @@ def layout(**query) -> html.Div:
     # anew on every URL change, so the dropdown always shows the URL's town, and only a
     # person choosing another one writes the URL (see choose_town).
     options, town = town_choice(Filters.from_query(urlencode(query, doseq=True)))
-    title = f"乡镇 · {town[1]}" if town else "乡镇 · 无可查看的乡镇"
+    title = f"乡镇 · {town[1]}" if town else "乡镇 · 未找到该乡镇"
     return html.Div(
         [
             dcc.Location(id=Ids.NAV, refresh="callback-nav"),
@@ -105,9 +113,9 @@ def layout(**query) -> html.Div:
                 className="align-items-center g-3 mb-3",
             ),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
-            _section("部门", "点击数字查看其明细;体外循环列由体外循环检测给出。"),
+            section_header("部门", "点击数字查看其明细;体外循环列由体外循环检测给出。"),
             data_grid(Ids.DEPTS, "params.data.dept_name", auto_height=True, min_width=66),
-            _section("事项", "按事项统计本期受理的办件;点击一行查看该事项的办件。"),
+            section_header("事项", "按事项统计本期受理的办件;点击一行查看该事项的办件。"),
             data_grid(Ids.ITEMS, "params.data.item_code", height="360px"),
             html.Div(id=Ids.ITEM_CASES, className="mb-4"),
             dbc.Row(
@@ -125,45 +133,15 @@ def layout(**query) -> html.Div:
     )
 
 
-def _section(title: str, hint: str) -> html.Div:
-    return html.Div(
-        [html.H4(title, className="mb-0 me-3"), html.Span(hint, className="text-muted small")],
-        className="d-flex align-items-baseline mt-2 mb-2",
-    )
-
-
-def list_height(rows: int, most: int = 380) -> dict:
-    """A list grid as tall as its rows (two at least, for the empty message), at most `most`."""
-    return {"height": f"{min(most, 52 + 42 * max(rows, 2))}px"}
-
-
-# --- what every callback needs ------------------------------------------------------------
-
-
-def _context(query: str) -> tuple[Filters, Store, datetime, Period]:
-    f = Filters.from_query(query)
-    store = default_store()
-    as_of = default_as_of(store)
-    return f, store, as_of, f.resolve(as_of)
-
-
-def chosen_town(store: Store, f: Filters) -> tuple[str, str] | None:
-    """(code, name) of the town in `?town=`, if the viewer may see it, else the first town."""
-    towns = list(store.query("shell__towns", scope=f.scope()).iter_rows())
-    wanted = f.extra.get("town")
-    for code, name in towns:
-        if code == wanted:
-            return code, name
+def chosen_town(view: View) -> tuple[str, str] | None:
+    """(code, name) of the town in `?town=`, or the first town the viewer may see when the
+    URL names none. A town that does not exist or that the viewer may not see is None —
+    never silently another town (the shell says why, components/notices.py)."""
+    towns = list(view.store.query("shell__towns", scope=view.scope).iter_rows())
+    wanted = view.filters.extra.get("town")
+    if wanted:
+        return next(((code, name) for code, name in towns if code == wanted), None)
     return towns[0] if towns else None
-
-
-def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
-    """The named parameters of the page's query files."""
-    return {
-        **Params(period.start, period.end, as_of).sql_params(),
-        "depts": list(f.depts),
-        **extra,
-    }
 
 
 # --- town choice: URL → dropdown, dropdown → URL ------------------------------------------
@@ -172,12 +150,12 @@ def query_params(f: Filters, period: Period, as_of: datetime, **extra) -> dict:
 def town_choice(f: Filters) -> tuple[list[dict], tuple[str, str] | None]:
     """The dropdown's options (the towns the viewer may see) and the chosen town."""
     try:
-        store = default_store()
-        towns = store.query("shell__towns", scope=f.scope())
-    except StoreEmpty:
+        view = View.from_search(f.to_query())
+    except (StoreEmpty, ValueError):
         return [], None
+    towns = view.store.query("shell__towns", scope=view.scope)
     options = [{"label": n, "value": c} for c, n in towns.rows()]
-    return options, chosen_town(store, f)
+    return options, chosen_town(view)
 
 
 @callback(
@@ -188,64 +166,36 @@ def town_choice(f: Filters) -> tuple[list[dict], tuple[str, str] | None]:
 )
 def choose_town(code, search):
     """Choosing a town writes it into the URL (a new history entry: back returns)."""
-    if not code:
+    if not isinstance(code, str) or not code:
         return no_update
-    f = Filters.from_query(search)
-    town = chosen_town(default_store(), f)
+    view = View.from_search(search)
+    town = chosen_town(view)
     if town is not None and town[0] == code:
         return no_update
-    return "/town" + f.with_extra(town=code).to_query()
+    return "/town" + view.filters.with_extra(town=code).to_query()
 
 
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-@callback(Output(Ids.KPIS, "children"), Input(Shell.URL, "search"))
-def show_kpis(query):
-    if query is None:
-        return no_update
-    f, store, as_of, period = _context(query)
-    town = chosen_town(store, f)
+@page_callback(Output(Ids.KPIS, "children"))
+def show_kpis(view: View):
+    town = chosen_town(view)
     if town is None:
-        return dbc.Alert("没有可查看的乡镇。", color="warning")
-    prev = period.previous()
-    scope = Scope((town[0],))
-    now, before = (
-        metrics(
-            store, p.start, p.end, as_of, by="town", scope=scope, depts=f.depts, flags=False
-        ).row(0, named=True)
-        for p in (period, prev)
-    )
-    return [
-        dbc.Col(kpi_card(k, now[k], before[k], href=rows_href(f, k, town=town[0]))) for k in KPIS
-    ]
+        return dbc.Alert("该乡镇不存在或您无权查看,请在右侧选择乡镇。", color="warning")
+    return kpi_row(view, KPIS, scope=Scope((town[0],)))
 
 
 # --- departments ----------------------------------------------------------------------------
 
 
-@callback(
-    Output(Ids.DEPTS, "columnDefs"),
-    Output(Ids.DEPTS, "rowData"),
-    Input(Shell.URL, "search"),
-)
-def show_departments(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, period = _context(query)
-    town = chosen_town(store, f)
+@page_callback(Output(Ids.DEPTS, "columnDefs"), Output(Ids.DEPTS, "rowData"))
+def show_departments(view: View):
+    town = chosen_town(view)
     if town is None:
         return [], []
-    frame = metrics(
-        store,
-        period.start,
-        period.end,
-        as_of,
-        by="dept",
-        scope=Scope((town[0],)),
-        depts=f.depts,
-    ).filter(pl.col("dept_name").is_not_null())
-    return department_table(frame)
+    frame = view.metrics("dept", scope=Scope((town[0],)))
+    return department_table(frame.filter(pl.col("dept_name").is_not_null()))
 
 
 def department_table(frame: pl.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -297,37 +247,10 @@ def flag_text(value) -> str:
         return "是"
     names = value if isinstance(value, list | tuple) else str(value).split(";")
     try:
-        from dashboard.outside_system import LABELS as SIGNALS
+        from dashboard.domain.outside_system import LABELS as SIGNALS
     except ImportError:  # detection not installed: show the names as they come
         SIGNALS = {}
     return "、".join(SIGNALS.get(n, n) for n in names if n)
-
-
-def indicator_columns(indicators) -> list[dict]:
-    return [
-        {
-            "field": c,
-            "headerName": labels.INDICATORS[c],
-            "valueFormatter": {"function": f"params.data['{c}__text']"},
-            "cellClassRules": {
-                "rag-red": f"params.data['{c}__status'] == 'red'",
-                "rag-amber": f"params.data['{c}__status'] == 'amber'",
-                "rag-green": f"params.data['{c}__status'] == 'green'",
-            },
-            "type": "rightAligned",
-            "cellClass": "drillable",
-        }
-        for c in indicators
-    ]
-
-
-def indicator_cells(row: dict, indicators) -> dict:
-    cells = {}
-    for c in indicators:
-        cells[c] = row[c]
-        cells[f"{c}__text"] = fmt(c, row[c])
-        cells[f"{c}__status"] = status(c, row[c])
-    return cells
 
 
 @callback(
@@ -342,15 +265,16 @@ def drill(cell, month_click, week_click, query):
     """A department's figure, or a point of a trend, opens the rows behind it."""
     if query is None:
         return no_update
-    f = Filters.from_query(query)
-    town = chosen_town(default_store(), f)
+    view = View.from_search(query)
+    f = view.filters
+    town = chosen_town(view)
     if town is None:
         return no_update
     trigger = dash.ctx.triggered_id
     if trigger == Ids.DEPTS:
         column = (cell or {}).get("colId")
         dept = (cell or {}).get("rowId")
-        if not dept:
+        if not isinstance(dept, str) or not dept or len(dept) > 100:
             return no_update
         if column not in DEPT_COLUMNS:
             column = "cases"
@@ -365,8 +289,11 @@ def trend_href(f: Filters, town: str, click: dict | None, bucket: str) -> str | 
     if not points:
         return no_update
     point = points[0]
-    indicator = TREND_SHOWN[point.get("curveNumber", 0)]
-    start = date.fromisoformat(str(point["x"])[:10])
+    try:
+        indicator = TREND_SHOWN[int(point.get("curveNumber", 0))]
+        start = date.fromisoformat(str(point["x"])[:10])
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise BadRequest("点击的数据无效") from None
     end = start + timedelta(days=6) if bucket == "week" else _next_month(start) - timedelta(1)
     bucket_filters = Filters(
         period="custom", date_from=start, date_to=end, towns=f.towns, depts=f.depts
@@ -381,20 +308,13 @@ def _next_month(day: date) -> date:
 # --- items ----------------------------------------------------------------------------------
 
 
-@callback(
-    Output(Ids.ITEMS, "columnDefs"),
-    Output(Ids.ITEMS, "rowData"),
-    Input(Shell.URL, "search"),
-)
-def show_items(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, period = _context(query)
-    town = chosen_town(store, f)
+@page_callback(Output(Ids.ITEMS, "columnDefs"), Output(Ids.ITEMS, "rowData"))
+def show_items(view: View):
+    town = chosen_town(view)
     if town is None:
         return [], []
-    frame = store.query(
-        "town__items", scope=f.scope(), **query_params(f, period, as_of, town=town[0])
+    frame = figures_query(
+        view.store, "town__items", ITEM_COLUMNS, view.scope, **view.params(town=town[0])
     )
     columns = [
         {"field": "item_name", "headerName": labels.PAGE_FIELDS["item_name"], "minWidth": 220},
@@ -422,16 +342,14 @@ def show_item_cases(cell, query):
     """The cases behind an item's row (its 办件量), newest first."""
     if query is None or dash.ctx.triggered_id != Ids.ITEMS or not (cell or {}).get("rowId"):
         return None
-    f, store, as_of, period = _context(query)
-    town = chosen_town(store, f)
+    if not isinstance(cell["rowId"], str) or len(cell["rowId"]) > 100:
+        raise BadRequest("点击的数据无效")
+    view = View.from_search(query)
+    town = chosen_town(view)
     if town is None:
         return None
-    frame = store.query(
-        "town__item_cases",
-        scope=f.scope(),
-        **query_params(
-            f, period, as_of, town=town[0], item_code=cell["rowId"], limit=ITEM_CASE_ROWS
-        ),
+    frame = view.query(
+        "town__item_cases", town=town[0], item_code=cell["rowId"], limit=ITEM_CASE_ROWS
     )
     total = int(frame["total"][0]) if frame.height else 0
     name = frame["item_name"][0] if frame.height else cell["rowId"]
@@ -448,62 +366,26 @@ def show_item_cases(cell, query):
     note = f"共 {total:,} 件" + (
         f",下表显示最近 {ITEM_CASE_ROWS} 件" if total > ITEM_CASE_ROWS else ""
     )
-    return dbc.Card(
-        [
-            dbc.CardHeader(
-                [html.Strong(f"{name} · 办件"), html.Span(f"  {note}", className="text-muted")]
-            ),
-            dbc.CardBody(record_grid(f"{Ids.ITEM_CASES}-grid", shown, "case_id", "300px")),
-        ],
-        className="mb-3",
-    )
-
-
-def record_grid(grid_id: str, frame: pl.DataFrame, row_key: str, height: str) -> dag.AgGrid:
-    """A list of records with Chinese headers; times as text."""
-    rows = frame.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m-%d %H:%M")
-            for c, t in frame.schema.items()
-            if t.is_temporal()
-        ]
-    )
-    columns = [
-        {"field": c, "headerName": labels.PAGE_FIELDS.get(c, c), "minWidth": ID_WIDTHS.get(c, 90)}
-        for c in frame.columns
-    ]
-    return data_grid(
-        grid_id, f"params.data.{row_key}", height=height, columns=columns, rows=rows.to_dicts()
+    return record_card(
+        f"{name} · 办件", note, record_list(f"{Ids.ITEM_CASES}-grid", shown, "case_id", "300px")
     )
 
 
 # --- trends ---------------------------------------------------------------------------------
 
 
-@callback(
-    Output(Ids.TREND_MONTH, "figure"),
-    Output(Ids.TREND_WEEK, "figure"),
-    Input(Shell.URL, "search"),
-)
-def show_trends(query):
-    if query is None:
-        return no_update, no_update
-    f, store, as_of, _period = _context(query)
-    town = chosen_town(store, f)
+@page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))
+def show_trends(view: View):
+    town = chosen_town(view)
     if town is None:
         return {}, {}
-    end = as_of.date()
-    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
     scope = Scope((town[0],))
-    monthly, weekly = (
-        metrics(
-            store, start, end, as_of, by="town", scope=scope, depts=f.depts, bucket=b, flags=False
-        )
-        for start, b in ((month_start, "month"), (week_start, "week"))
+    month_fig = trend(
+        view.trend("month", scope=scope), TREND_SHOWN, f"{town[1]} 近12个月趋势(按月,点击查看明细)"
     )
-    month_fig = trend(monthly, TREND_SHOWN, f"{town[1]} 近12个月趋势(按月,点击查看明细)")
-    week_fig = trend(weekly, TREND_SHOWN, f"{town[1]} 近12周趋势(按周,点击查看明细)")
+    week_fig = trend(
+        view.trend("week", scope=scope), TREND_SHOWN, f"{town[1]} 近12周趋势(按周,点击查看明细)"
+    )
     # dates in Chinese (plotly's own month names are English)
     month_fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月")
     week_fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日起")
@@ -513,7 +395,7 @@ def show_trends(query):
 # --- overdue and about-to-be-overdue cases ---------------------------------------------------
 
 
-@callback(
+@page_callback(
     Output(Ids.OVERDUE_HEAD, "children"),
     Output(Ids.OVERDUE, "columnDefs"),
     Output(Ids.OVERDUE, "rowData"),
@@ -522,61 +404,19 @@ def show_trends(query):
     Output(Ids.WARNING, "columnDefs"),
     Output(Ids.WARNING, "rowData"),
     Output(Ids.WARNING, "style"),
-    Input(Shell.URL, "search"),
 )
-def show_late_cases(query):
-    if query is None:
-        return (no_update,) * 8
-    f, store, as_of, period = _context(query)
-    town = chosen_town(store, f)
+def show_late_cases(view: View):
+    town = chosen_town(view)
     if town is None:
         return None, [], [], list_height(0), None, [], [], list_height(0)
     out = []
     for indicator in ("overdue_open", "warning_open"):
-        rows = rows_behind(
-            store,
-            indicator,
-            period.start,
-            period.end,
-            town=town[0],
-            as_of=as_of,
-            scope=f.scope(),
-        )
-        if f.depts:
-            rows = rows.filter(pl.col("dept_name").is_in(list(f.depts)))
-        timed = lateness(rows, workday_seq(store, rows, as_of), as_of)
-        head = _list_head(indicator, timed.height, rows_href(f, indicator, town=town[0]))
+        rows = view.rows(indicator, town=town[0])
+        timed = lateness.with_lateness(view.store, rows, view.as_of)
+        head = _list_head(indicator, timed.height, view.href(indicator, town=town[0]))
         columns, data = late_table(timed, late=indicator == "overdue_open")
         out += [head, columns, data, list_height(len(data))]
     return tuple(out)
-
-
-def workday_seq(store: Store, rows: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """The calendar's working-day sequence over the days the rows' deadlines and as_of span."""
-    days = [as_of.date()]
-    if rows.height:
-        days += [rows["deadline_at"].min().date(), rows["deadline_at"].max().date()]
-    return store.query("town__calendar", day_from=min(days), day_to=max(days))
-
-
-def lateness(rows: pl.DataFrame, calendar: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Adds how late a case is (as_of after its deadline) or how much time it has left.
-
-    late_hours / left_hours: hours between the deadline and as_of (one decimal).
-    late_workdays: working days after the deadline day up to the as_of date (0 = late, but
-    not yet by a whole working day); left_workdays: working days from the as_of date to the
-    deadline day (0 = due today). Both from the working-day calendar (调休 included).
-    """
-    seq = dict(zip(calendar["day"], calendar["workday_seq"], strict=True))
-    today = seq.get(as_of.date())
-    deadline_seq = pl.col("deadline_at").dt.date().replace_strict(seq, default=None)
-    hours = (pl.lit(as_of) - pl.col("deadline_at")).dt.total_seconds() / 3600
-    return rows.with_columns(
-        hours.round(1).alias("late_hours"),
-        (pl.lit(today) - deadline_seq).cast(pl.Int64).alias("late_workdays"),
-        (-hours).round(1).alias("left_hours"),
-        (deadline_seq - pl.lit(today)).cast(pl.Int64).alias("left_workdays"),
-    )
 
 
 LATE_FIELDS = ("case_id", "dept_name", "item_name", "accepted_at", "deadline_at")
@@ -613,7 +453,7 @@ def _list_head(indicator: str, count: int, href: str) -> html.Div:
     return html.Div(
         [
             html.H4(
-                [labels.INDICATORS[indicator], " ", dbc.Badge(fmt(indicator, count), color=color)],
+                [indicator_label(indicator), " ", dbc.Badge(fmt(indicator, count), color=color)],
                 className="mb-0 me-3",
             ),
             html.Span(note, className="text-muted small me-auto"),

@@ -20,9 +20,11 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import labels
-from dashboard.components import wall_data, wall_panels
+from dashboard.domain import ranking
+from dashboard.domain.indicators import label as indicator_label
 from dashboard.store import StoreEmpty, default_store
+from dashboard.wall import data as wall_data
+from dashboard.wall import panels as wall_panels
 from etl import settings
 
 log = logging.getLogger(__name__)
@@ -374,10 +376,10 @@ def show_view(towns_data, n, config_data):
     views = config.views()
     indicator = views[(n or 0) % len(views)]
     towns = towns_data.get("towns") or []
-    name = labels.INDICATORS[indicator]
+    name = indicator_label(indicator)
     dots = (
         [
-            html.Span(className="on" if v == indicator else "", title=labels.INDICATORS[v])
+            html.Span(className="on" if v == indicator else "", title=indicator_label(v))
             for v in views
         ]
         if len(views) > 1
@@ -390,7 +392,7 @@ def show_view(towns_data, n, config_data):
         wall_panels.map_legend(indicator) if towns else [],
         dots,
         wall_panels.board(towns, indicator) if towns else [],
-        f"{'红黑榜' if wall_panels.is_honour_board(indicator) else '乡镇排行'} · {name}",
+        f"{'红黑榜' if ranking.has_boards(indicator) else '乡镇排行'} · {name}",
         "1",
         indicator,
     )

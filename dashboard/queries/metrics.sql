@@ -1,9 +1,12 @@
 -- Indicators per town, per town × department, or for the county, over [date_from, date_to].
--- Counts come from indicator_counts (etl/sql/marts/03_indicators.sql); every rate is formed
--- here and nowhere else. A rate with a zero denominator is NULL (contract §7).
--- Placeholders (chosen by the code, never by a request): {counts} indicator_counts |
--- indicator_counts_raw; {keys} the grouping columns. $towns (bound by the Store: the
--- viewer's towns) and $depts (the chosen departments; empty = all) are parameters.
+-- Counts come from indicator_counts (etl/sql/marts/03_indicators.sql); the figures formed
+-- from them are generated from the indicator registry
+-- (dashboard/domain/indicators.py select_sql): counts summed, each rate numerator /
+-- nullif(denominator, 0) — a rate with a zero denominator is NULL (contract §7).
+-- Placeholders (chosen by the code, never by a request): the counts macro (indicator_counts |
+-- indicator_counts_raw), the grouping columns, the figures from the registry.
+-- $towns (bound by the Store: the viewer's towns) and $depts (the chosen departments;
+-- empty = all) are parameters.
 with counts as (
     select * from {counts}($date_from, $date_to, $as_of, $online_channels, $horizon,
                            $satisfied_rating, $rectify_days, bucket := $bucket)
@@ -27,24 +30,7 @@ joined as (
         and (len($depts::varchar[]) = 0 or list_contains($depts::varchar[], f.dept_name))
 )
 select {keys},
-    coalesce(sum(cases), 0)::bigint as cases,
-    coalesce(sum(online_cases), 0)::bigint as online_cases,
-    sum(online_cases) / nullif(sum(cases), 0) as online_rate,
-    coalesce(sum(completed), 0)::bigint as completed,
-    sum(on_time) / nullif(sum(completed), 0) as on_time_rate,
-    coalesce(sum(overdue_completed), 0)::bigint as overdue_completed,
-    coalesce(sum(overdue_open), 0)::bigint as overdue_open,
-    coalesce(sum(warning_open), 0)::bigint as warning_open,
-    coalesce(sum(evaluations), 0)::bigint as evaluations,
-    sum(satisfied) / nullif(sum(evaluations), 0) as satisfaction_rate,
-    coalesce(sum(bad_reviews), 0)::bigint as bad_reviews,
-    sum(rectified) / nullif(sum(bad_reviews), 0) as rectify_rate,
-    sum(evaluated) / nullif(sum(completed), 0) as evaluation_rate,
-    coalesce(sum(rectify_overdue), 0)::bigint as rectify_overdue,
-    coalesce(sum(hotline_tickets), 0)::bigint as hotline_tickets,
-    sum(hotline_satisfied) / nullif(sum(hotline_rated), 0) as hotline_satisfaction_rate,
-    sum(hotline_on_time) / nullif(sum(hotline_completed), 0) as hotline_on_time_rate,
-    coalesce(sum(hotline_overdue_open), 0)::bigint as hotline_overdue_open
+    {figures}
 from joined
 group by all
 order by all

@@ -2,8 +2,9 @@
 -- grain: one row per item (item_code, item_name) with a case of the town accepted in
 -- [date_from, date_to] (and of the chosen departments, if any)
 -- Item level is not in the rollups, so this reads case_flags (the indicator definitions,
--- etl/sql/marts/01_flags.sql) over the facts, cut to one town and the period; the rates are
--- formed exactly as in metrics.sql. The evaluation lookup is skipped (not shown here).
+-- etl/sql/marts/01_flags.sql) over the facts, cut to one town and the period; the counts are
+-- named as indicator_counts' and the figures formed by the registry's lines, exactly as in
+-- metrics.sql. The evaluation lookup is skipped (not shown here).
 with flags as (
     select *
     from case_flags($as_of, $online_channels, $horizon)
@@ -30,19 +31,14 @@ by_item as (
 ),
 
 final as (
+    -- the figures are formed by the indicator registry's lines, as in metrics.sql
     select
         item_code,
         item_name,
         dept_names,
-        cases,
-        online_cases,
-        online_cases / nullif(cases, 0) as online_rate,
-        completed,
-        on_time / nullif(completed, 0) as on_time_rate,
-        overdue_completed,
-        overdue_open,
-        warning_open
+        {figures}
     from by_item
+    group by item_code, item_name, dept_names
 )
 
 select * from final

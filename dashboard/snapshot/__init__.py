@@ -2,6 +2,6 @@
 (dashboard/pages/report.py) rendered by headless Chromium (render.py), the archive with its
 index (archive.py), e-mail delivery (mail.py) and the weekly schedule (schedule.py).
 
-docs/snapshots.md describes the whole; every figure comes from dashboard.metrics.metrics()
-or dashboard.trace.rows_behind(), never recomputed here.
+docs/snapshots.md describes the whole; every figure comes from dashboard.domain.metrics.metrics()
+or dashboard.domain.trace.rows_behind(), never recomputed here.
 """

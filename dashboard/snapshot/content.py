@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard import labels, periods
+from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
+from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
-from dashboard.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.store import COUNTY, Scope, Store
-from dashboard.trace import rows_behind
 from etl import settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ BOARD_INDICATORS = (
     "hotline_satisfaction_rate",
     "hotline_on_time_rate",
 )
-BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜 (as dashboard/pages/overview.py)
 HOTLINE = ("hotline_tickets", "hotline_satisfaction_rate", "hotline_on_time_rate")
 HOTLINE_ALL = (*HOTLINE, "hotline_overdue_open")
 EVALUATION = (
@@ -168,9 +167,12 @@ class Report:
     warning: CaseList
     bad_reviews: CaseList
     hotline_topics: pl.DataFrame
-    outside: list[Any] | None  # dashboard.outside_system.Flag; None: detection unavailable
+    outside: list[Any] | None  # dashboard.domain.outside_system.Flag; None: detection unavailable
     outside_note: str = ""
     town_names: dict[str, str] = field(default_factory=dict)
+    compared: str = (
+        "较上期"  # how the change is named (domain/comparisons.py: 较上周, 较上月同期 …)
+    )
     # 整改销号情况 (the ledger, dashboard/manage/ledger.py): per town, opened and closed in
     # the period, open at its end and of those past their deadline
     rectifications: list[dict] = field(default_factory=list)
@@ -214,7 +216,10 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
     slowest few, not of all of them in a row."""
     as_of = as_of or default_as_of(store)
     period = request.period
-    previous = period.previous()
+    # the comparable previous span (the one rule): a period still running at 数据截至 is
+    # compared with the same elapsed span of the previous one
+    spans = comparisons.spans(period, as_of)
+    previous = spans.previous
     names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
     town = request.town
     if town is not None and town not in names:
@@ -227,8 +232,8 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
     # trends end with the reported period (not with 数据截至): a report of an earlier week
     # shows the weeks up to it
     end = period.end
-    week_start = end - timedelta(days=end.weekday()) - timedelta(weeks=11)
-    month_start = (end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    week_start = periods.trend_window(end, "week")[0]
+    month_start = periods.trend_window(end, "month")[0]
     limit = int(settings.get("snapshot.list_rows"))
 
     def figures(start: date, stop: date, **kw: Any):
@@ -313,6 +318,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         outside=outside,
         outside_note=note,
         town_names=names,
+        compared=spans.label,
         rectifications=_rectifications(period, town),
     )
 
@@ -328,60 +334,18 @@ def _rectifications(period: periods.Period, town: str | None) -> list[dict]:
 def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | None, str]:
     """体外循环 departments with their evidence (dashboard/outside_system.py, issue 4)."""
     try:
-        from dashboard.outside_system import detect
+        from dashboard.domain.outside_system import detect
     except ImportError as exc:  # the detection module is not part of this installation
         log.warning("体外循环 detection unavailable: %s", exc)
         return None, "体外循环检测模块未安装,本期未检测。"
     return detect(store, params, scope), ""
 
 
-@dataclass(frozen=True)
-class Ranked:
-    rank: int
-    board: str  # 红榜 | 黑榜 | ""
-    row: dict[str, Any]
-    previous_rank: int | None
-
-
-def ranking(frame: pl.DataFrame, by: str, before: pl.DataFrame | None = None) -> list[Ranked]:
-    """Towns sorted by one indicator (best first), the top and bottom BOARD_SIZE with a value
-    on 红榜 and 黑榜 — the overview page's rule."""
-    ascending = by in labels.LOWER_IS_BETTER
-    ranked = frame.sort(by, descending=not ascending, nulls_last=True)
-    valued = sum(1 for v in ranked[by] if v is not None)
-    old: dict[str, int] = {}
-    if before is not None:
-        # only towns with a value had a rank (a town without one was not ranked last)
-        prev = before.filter(pl.col(by).is_not_null()).sort(by, descending=not ascending)
-        old = {r["town_code"]: i + 1 for i, r in enumerate(prev.iter_rows(named=True))}
-    out = []
-    for i, r in enumerate(ranked.iter_rows(named=True)):
-        board = ""
-        if r[by] is not None and valued > 2 * BOARD_SIZE:
-            if i < BOARD_SIZE:
-                board = "红榜"
-            elif i >= valued - BOARD_SIZE:
-                board = "黑榜"
-        previous = old.get(r["town_code"]) if r[by] is not None else None
-        out.append(Ranked(i + 1, board, r, previous))
-    return out
-
-
-def rank_change(x: Ranked) -> str:
-    """升降 against the previous period: ↑2, ↓1, 持平; "" when either period has no rank."""
-    if x.previous_rank is None:
-        return ""
-    if x.previous_rank == x.rank:
-        return "持平"
-    return f"{'↑' if x.rank < x.previous_rank else '↓'}{abs(x.previous_rank - x.rank)}"
-
-
 def boards(frame: pl.DataFrame) -> list[tuple[str, list[dict], list[dict]]]:
-    """For each judged rate: its 红榜 and 黑榜 towns (best first / worst last)."""
+    """For each judged rate: its 红榜 and 黑榜 towns (best first / worst last), by the one
+    rule of domain/ranking.py."""
     out = []
     for ind in BOARD_INDICATORS:
-        ranked = ranking(frame, ind)
-        red = [r.row for r in ranked if r.board == "红榜"]
-        black = [r.row for r in ranked if r.board == "黑榜"]
-        out.append((ind, red, black))
+        red, black = ranking.boards(ranking.rank(frame, ind))
+        out.append((ind, [r.row for r in red], [r.row for r in black]))
     return out

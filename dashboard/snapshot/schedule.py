@@ -94,7 +94,7 @@ def weekly_job(
 ) -> list[Produced]:
     """Last complete week's county PDF (and every town's, with towns), archived and sent."""
     from dashboard.auth.access import SYSTEM
-    from dashboard.metrics import default_as_of
+    from dashboard.domain.metrics import default_as_of
     from dashboard.store import Store
 
     as_of = default_as_of(Store(access=SYSTEM))

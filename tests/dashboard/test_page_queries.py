@@ -11,8 +11,8 @@ import dash
 import polars as pl
 import pytest
 
+from dashboard.domain.metrics import Params, default_as_of, figures_query, metrics
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.store import Scope, Store
 from etl import demo
 from etl.load import load
@@ -126,7 +126,17 @@ def test_town_items_sum_to_the_town(demo_store, start, end):
         pl.col("town_code") == town
     )
     expected = row.row(0, named=True)
-    items = demo_store.query("town__items", **_params(demo_store, start, end, town=town))
+    shown = (
+        "cases",
+        "online_cases",
+        "online_rate",
+        "completed",
+        "overdue_completed",
+        "overdue_open",
+    )
+    items = figures_query(
+        demo_store, "town__items", shown, **_params(demo_store, start, end, town=town)
+    )
     for column in ("cases", "online_cases", "completed", "overdue_completed", "overdue_open"):
         assert items[column].sum() == expected[column], column
     assert expected["cases"] > 0
@@ -187,9 +197,18 @@ def test_choosing_a_town_writes_the_url(demo_store):
     assert [o["value"] for o in options] == codes[:3] and chosen[0] == codes[0]
     assert town.choose_town(codes[0], search) is dash.no_update  # already shown
     assert town.choose_town(codes[1], search) == f"/town{search}&town={codes[1]}"
-    # a town outside the chosen ones falls back to the first
-    _, fallback = town.town_choice(Filters.from_query(f"{search}&town={codes[5]}"))
-    assert fallback[0] == codes[0]
+    # a town outside the chosen ones is not silently replaced by another: none is shown,
+    # and the shell says why
+    _, none = town.town_choice(Filters.from_query(f"{search}&town={codes[5]}"))
+    assert none is None
+    _, unknown = town.town_choice(Filters.from_query("?period=last_month&town=999"))
+    assert unknown is None
+    from dashboard.components.notices import problems
+
+    assert problems("?period=last_month&town=999") == ["乡镇 999 不存在或您无权查看。"]
+    assert "晚于结束日期" in problems("?period=custom&from=2026-11-05&to=2026-11-01")[0]
+    assert problems("?period=custom&from=2030-01-01&to=2030-01-31")[0].startswith("本期无数据")
+    assert problems("?period=last_month") == []
 
 
 @pytest.mark.slow
@@ -330,35 +349,6 @@ def test_resolution_rate_by_hand(pulse_env, reference_files, tmp_path):
     assert page("hotline").county_resolution(frame.clear()) is None
 
 
-def test_lateness_in_hours_and_working_days():
-    town = page("town")
-    # Fri 2026-11-20 is a working day, the weekend is not; as_of is Tue 2026-11-24 08:00
-    calendar = pl.DataFrame(
-        {
-            "day": [date(2026, 11, d) for d in range(19, 26)],
-            "is_workday": [True, True, False, False, True, True, True],
-            "workday_seq": [100, 101, 101, 101, 102, 103, 104],
-        }
-    )
-    rows = pl.DataFrame(
-        {
-            "case_id": ["late", "due-today", "due-tomorrow"],
-            "deadline_at": [
-                datetime(2026, 11, 20, 23, 59, 59),
-                datetime(2026, 11, 24, 23, 59, 59),
-                datetime(2026, 11, 25, 23, 59, 59),
-            ],
-        }
-    )
-    out = town.lateness(rows, calendar, datetime(2026, 11, 24, 8, 0)).rows_by_key("case_id")
-    (late,) = out["late"]
-    assert late[1:3] == (80.0, 2)  # 80 hours; Mon and Tue are working days after Friday
-    (today,) = out["due-today"]
-    assert today[3:] == (16.0, 0)  # 16 hours left, due today
-    (tomorrow,) = out["due-tomorrow"]
-    assert tomorrow[3:] == (40.0, 1)
-
-
 def test_flag_text_words_the_signals():
     town = page("town")
     assert town.flag_text(None) == "" and town.flag_text(False) == ""
@@ -386,3 +376,70 @@ def test_a_trend_point_opens_its_bucket():
     back = Filters.from_query(town.trend_href(f, "339901001000", week, "week")[5:])
     assert (back.date_from, back.date_to) == (date(2026, 11, 16), date(2026, 11, 22))
     assert back.extra["indicator"] == town.TREND_SHOWN[1]
+
+
+def _board_towns(tree, kind: str) -> list[str]:
+    """Town codes in a rendered board list (wall: data-town on the rows of red/black)."""
+    found = []
+
+    def walk(node, inside: bool) -> None:
+        props = getattr(node, "__dict__", {})
+        here = inside or kind in str(props.get("className", "")).split()
+        town = props.get("data-town")
+        if here and town:
+            found.append(town)
+        children = props.get("children")
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                walk(child, here)
+
+    for node in tree:
+        walk(node, False)
+    return found
+
+
+def test_overview_wall_and_pdf_show_the_same_boards(demo_store):
+    """One 红黑榜 rule (domain/ranking.py): the same towns on the boards everywhere."""
+    from dashboard.snapshot.content import Request, gather
+    from dashboard.wall import data as wall_data
+    from dashboard.wall import panels as wall_panels
+
+    report_page = page("report")
+    overview = page("overview")
+    query = "?period=last_month"
+    for indicator in ("online_rate", "on_time_rate", "overdue_open"):
+        _, rows = overview.show_ranking(query, indicator)
+        red = [r["town_code"] for r in rows if r["board"] == "红榜"]
+        black = [r["town_code"] for r in rows if r["board"] == "黑榜"]
+        assert len(red) == 3 and len(black) == 3, indicator
+
+        config = wall_data.WallConfig.from_query({"period": "last_month", "color": indicator})
+        data = wall_data.load(demo_store, config)
+        tree = wall_panels.board(data.towns, indicator)
+        assert _board_towns(tree, "red") == red, indicator
+        assert _board_towns(tree, "black") == list(reversed(black)), indicator
+
+        period = data.period
+        report = gather(demo_store, Request(period.start, period.end))
+        report = report.__class__(**{**report.__dict__, "rank_by": indicator})
+        table = report_page._Builder(report).ranking()
+        names = {r["town_code"]: r["town_name"] for r in rows}
+        on_boards = {"红榜": [], "黑榜": []}
+        for row in _rows_of(table):
+            cells = [c for c in row.children if type(c).__name__ == "Td"]
+            board = next((c.children for c in cells if c.children in on_boards), None)
+            if board:
+                town = next(c.children for c in cells if getattr(c, "className", "") == "town")
+                on_boards[board].append(town)
+        assert on_boards == {"红榜": [names[c] for c in red], "黑榜": [names[c] for c in black]}
+
+
+def _rows_of(node) -> list:
+    out = []
+    if type(node).__name__ == "Tr":
+        out.append(node)
+    children = getattr(node, "__dict__", {}).get("children")
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            out += _rows_of(child)
+    return out

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dashboard import periods
+from dashboard.domain import periods
 from dashboard.filters import Filters
 
 SUNDAY = date(2026, 11, 22)

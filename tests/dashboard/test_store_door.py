@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from dashboard.auth.access import DENIED, SYSTEM, Access, AccessDenied, acting_as
-from dashboard.metrics import metrics
+from dashboard.domain.metrics import metrics
 from dashboard.store import Scope, Store
 from etl.load import load
 from tests.conftest import CASE_HEADER, case_row, write_csv

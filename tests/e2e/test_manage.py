@@ -44,6 +44,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MONTH = "2026-10"
 CHECK = "录入及时规范"
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e =>
+    window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
 
 
 def pulse(env: dict, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -247,6 +252,7 @@ def test_the_pages_in_chromium(server, browser, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     context = login_context(browser, server, "county")
+    context.add_init_script(CSP_WATCH)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -294,6 +300,10 @@ def test_the_pages_in_chromium(server, browser, tmp_path):
     page.goto(server + "/ledger?msg=error:请拨打电话&sig=00")
     page.wait_for_selector("#ledger-counts")
     assert "请拨打电话" not in page.inner_text("body")  # not signed by the server
+    page.goto(server + "/bulletin-print?kind=quarter&period=custom&from=2026-07-01&to=2026-09-30")
+    page.wait_for_selector("body[data-report-ready='1']", state="attached")
+    assert "关于2026年第3季度全县政务服务效能情况的通报" in page.inner_text("body")
+    assert page.evaluate("window.__csp") == []
     assert errors == []
     context.close()
 

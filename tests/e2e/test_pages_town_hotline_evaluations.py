@@ -8,11 +8,8 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SHOTS = ROOT / "docs" / "screenshots"
 PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?!\d)")  # a mobile number standing alone
 
 
@@ -63,20 +60,6 @@ def rows_count(page, title: str) -> int:
     return number(re.search(r"共 ([\d,]+) 条", page.inner_text("#rows-count")).group(1))
 
 
-def screenshot(page, name: str) -> None:
-    """The whole page. The viewport is made as tall as the page first: Chromium does not
-    paint composited layers (AG Grid's) far below the viewport in a full-page capture."""
-    size = page.viewport_size
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": height})
-    for grid in page.locator(".ag-root-wrapper").all():
-        grid.locator(".ag-header-cell-text").first.wait_for(state="visible")
-    page.wait_for_timeout(500)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
-
-
 def test_town_page_period_town_choice_back_and_drill(server, page):
     page.goto(server + "/town?period=this_month")
     page.wait_for_selector("#town-kpis .kpi-card")
@@ -89,7 +72,6 @@ def test_town_page_period_town_choice_back_and_drill(server, page):
         assert words in text, words
     assert page.locator("#town-depts .ag-center-cols-container .ag-row").count() > 0
     assert page.locator("#town-items .ag-center-cols-container .ag-row").count() > 0
-    screenshot(page, "town")
 
     # the period filter: URL and figures follow
     choose(page, "filter-period", "上月")
@@ -180,7 +162,6 @@ def test_hotline_page(server, page):
     page.wait_for_selector("#hotline-panel-count")
     assert number(re.search(r"共 ([\d,]+) 件", page.inner_text("#hotline-panel-count"))[1]) == label
     assert label <= tickets
-    screenshot(page, "hotline")
 
     # the period filter, then the shared URL reloaded
     choose(page, "filter-period", "本月")
@@ -244,7 +225,6 @@ def test_evaluations_page(server, page):
     click_bar(page, page.locator("#evaluations-ratings g.point path").first)
     page.wait_for_selector("#evaluations-panel-count")
     assert "非常满意" in page.inner_text("#evaluations-panel")
-    screenshot(page, "evaluations")
 
     # bad reviews of one rectification state
     page.locator("#evaluations-state label").filter(has_text=re.compile("^未整改")).click()

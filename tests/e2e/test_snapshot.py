@@ -167,8 +167,8 @@ def check_page_numbers(texts: list[str]) -> None:
 
 def test_county_pdf(county_pdf, in_demo):
     from dashboard.components.format import fmt
-    from dashboard.labels import INDICATORS
-    from dashboard.metrics import default_as_of, metrics
+    from dashboard.domain.indicators import label
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.snapshot.content import RANKED
     from dashboard.store import Store
 
@@ -196,7 +196,7 @@ def test_county_pdf(county_pdf, in_demo):
         assert cells[1 : 1 + len(RANKED)] == [fmt(c, row[c]) for c in RANKED], row["town_name"]
     summary = next(t for t in texts if "指标概览" in t)
     for c in RANKED:
-        assert line_tokens(summary, INDICATORS[c], after="变化")[1] == fmt(c, county[c]), c
+        assert line_tokens(summary, label(c), after="变化")[1] == fmt(c, county[c]), c
     assert f"共 {county['overdue_open']:,} 件" in whole
     assert f"共 {county['bad_reviews']:,} 条" in whole
     # the archive's index describes it
@@ -209,8 +209,8 @@ def test_county_pdf(county_pdf, in_demo):
 
 def test_town_pdf(town_pdf, in_demo):
     from dashboard.components.format import fmt
-    from dashboard.labels import INDICATORS
-    from dashboard.metrics import default_as_of, metrics
+    from dashboard.domain.indicators import label
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.store import Store
 
     n = check_fonts_and_glyphs(town_pdf)
@@ -229,7 +229,7 @@ def test_town_pdf(town_pdf, in_demo):
         assert name in whole, name
     summary = next(t for t in texts if "指标概览" in t)
     for c in ("cases", "online_rate", "on_time_rate", "overdue_open", "satisfaction_rate"):
-        cells = line_tokens(summary, INDICATORS[c], after="变化")
+        cells = line_tokens(summary, label(c), after="变化")
         assert cells[1] == fmt(c, mine[c]), c  # 本期 (the town)
         assert cells[3] == fmt(c, county[c]), c  # 全县本期
     assert f"共 {mine['overdue_open']:,} 件" in whole

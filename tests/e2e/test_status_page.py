@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from tests.conftest import ROOT
-
-SHOTS = ROOT / "docs" / "screenshots"
-
 
 def test_status_page_shows_the_store(server, page):
     page.goto(server + "/quality")
@@ -22,8 +18,6 @@ def test_status_page_shows_the_store(server, page):
         ".map(e => new URL(e.href || e.src, location.href).host)"
     )
     assert set(hosts) == {server.removeprefix("http://")}
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "status.png"), full_page=True)
     assert page.console_errors == []
 
 

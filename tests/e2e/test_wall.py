@@ -17,16 +17,15 @@ from urllib.parse import urlparse
 import pytest
 
 from dashboard.components.format import fmt
-from dashboard.components.wall_data import KPIS
-from dashboard.metrics import default_as_of, metrics
-from dashboard.periods import named
+from dashboard.domain.metrics import default_as_of, metrics
+from dashboard.domain.periods import named
 from dashboard.store import Store
+from dashboard.wall.data import KPIS
 from tests.conftest import CASE_HEADER, ROOT, case_row, write_csv
 from tests.e2e.conftest import WALL_TOKEN, free_port
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
 READY = "#wall-root[data-ready='1']"
 
 # every element of the wall must lie inside the viewport and no fitted text may be cut
@@ -121,8 +120,6 @@ def test_wall_fills_the_screen(server, browser, width, height):
         assert page.locator(".wall-kpi").count() == len(KPIS)
         # the shell's navigation is hidden on the wall
         assert not page.locator("#shell-nav").is_visible()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"wall-{width}.png"))
         assert page.console_errors == [] and page.page_errors == []
     finally:
         context.close()

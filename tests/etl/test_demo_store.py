@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.metrics import metrics
+from dashboard.domain.metrics import metrics
 from dashboard.store import Store
 from etl import demo
 from etl.load import load
@@ -149,7 +149,7 @@ def test_monthly_buckets_add_up_to_the_period(demo_store):
 
 
 def test_rows_behind_every_figure_count_exactly_that_figure(demo_store):
-    from dashboard.trace import TRACES, rows_behind
+    from dashboard.domain.trace import TRACES, rows_behind
 
     _, _, store = demo_store
     start, end = date(2026, 10, 1), date(2026, 11, 20)
@@ -168,7 +168,7 @@ def test_rows_behind_every_figure_count_exactly_that_figure(demo_store):
 
 
 def test_count_behind_equals_the_rows_it_counts(demo_store):
-    from dashboard.trace import count_behind, rows_behind
+    from dashboard.domain.trace import count_behind, rows_behind
 
     _, _, store = demo_store
     start, end = date(2026, 6, 1), date(2026, 11, 20)

@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 import pytest
 
-from dashboard.metrics import INDICATORS, metrics
+from dashboard.domain.metrics import INDICATORS, metrics
+from dashboard.domain.trace import TRACES, rows_behind
 from dashboard.store import Store
-from dashboard.trace import TRACES, rows_behind
 from etl.load import load
 from tests.conftest import (
     CASE_HEADER,

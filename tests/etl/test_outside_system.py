@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import outside_system
-from dashboard.metrics import INDICATORS, Params, metrics
+from dashboard.domain import outside_system
+from dashboard.domain.metrics import INDICATORS, Params, metrics
 from dashboard.store import Store
 from etl import demo, settings
 from etl.load import load

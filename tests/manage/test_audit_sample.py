@@ -20,8 +20,8 @@ MONTH = "2026-10"
 
 
 def _population(store, month: str = MONTH) -> pl.DataFrame:
+    from dashboard.domain.trace import rows_behind
     from dashboard.manage.common import parse_month
-    from dashboard.trace import rows_behind
 
     start, end = parse_month(month)
     return rows_behind(store, "cases", start, end)

@@ -1,13 +1,12 @@
-"""通报's content: the 红黑榜 is the weekly report's ranking with rank changes against the
-previous month or quarter, and every figure in a line of praise or criticism is one of the
-figures metrics() gives for that period (no invented facts); the 升降 column's rule."""
+"""通报's content: the 红黑榜 is the one ranking rule (domain/ranking.py) with rank changes
+against the previous month or quarter, and every figure in a line of praise or criticism is
+one of the figures metrics() gives for that period (no invented facts)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-import polars as pl
 import pytest
 
 from tests.manage.conftest import viewer
@@ -17,8 +16,9 @@ pytestmark = pytest.mark.slow
 
 def test_the_bulletin_says_only_what_the_figures_say(clean):
     from dashboard.components.format import fmt, target
+    from dashboard.domain import ranking
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.manage import bulletin, ledger
-    from dashboard.metrics import default_as_of, metrics
     from dashboard.snapshot import content
 
     store = clean.store()
@@ -39,7 +39,7 @@ def test_the_bulletin_says_only_what_the_figures_say(clean):
         b.previous.label == "2026年第2季度"
         and b.title == "关于2026年第3季度全县政务服务效能情况的通报"
     )
-    assert b.ranked == content.ranking(towns, b.rank_by, before)
+    assert b.ranked == ranking.rank(towns, b.rank_by, before)
     assert b.boards == content.boards(towns)
     assert [x.id for x in ledger.overdue(county)] == [item]
     assert [r["编号"] for r in b.ledger_overdue] == [item]
@@ -52,7 +52,7 @@ def test_the_bulletin_says_only_what_the_figures_say(clean):
         str(r[k]) for r in towns.iter_rows(named=True) for k in indicators if r[k] is not None
     }
     ranks = {str(x.rank) for x in b.ranked} | {str(x.previous_rank) for x in b.ranked}
-    moves = {str(abs(x.rank - x.previous_rank)) for x in b.ranked if x.previous_rank}
+    moves = {str(abs(x.change)) for x in b.ranked if x.change is not None}
     names = set(towns["town_name"])
     assert b.praise and b.criticism
     for line in (*b.praise, *b.criticism):
@@ -78,9 +78,9 @@ def test_the_bulletin_says_only_what_the_figures_say(clean):
 
 
 def labels_of(content) -> tuple[str, ...]:
-    from dashboard import labels
+    from dashboard.domain.indicators import label
 
-    return tuple(labels.INDICATORS[k] for k in (*content.RANKED, "rectify_overdue"))
+    return tuple(label(k) for k in (*content.RANKED, "rectify_overdue"))
 
 
 def test_periods_of_a_bulletin():
@@ -109,25 +109,3 @@ def test_periods_of_a_bulletin():
     assert BulletinRequest.last("quarter", datetime(2026, 11, 20, 8)).key == "2026-Q3"
     assert BulletinRequest.last("month", datetime(2026, 11, 20, 8)).key == "2026-10"
     assert BulletinRequest.page == "/bulletin-print" and BulletinRequest.landscape is False
-
-
-def test_rank_changes_count_only_towns_ranked_before():
-    """升降: a town without a value in the previous period had no rank (it is not 'last'),
-    an unchanged rank reads 持平, and the weekly PDF's column shows it."""
-    from dashboard.snapshot.content import rank_change, ranking
-
-    now = pl.DataFrame({"town_code": ["a", "b", "c", "d"], "online_rate": [0.9, 0.8, 0.7, None]})
-    before = pl.DataFrame(
-        {"town_code": ["a", "b", "c", "d"], "online_rate": [None, 0.85, 0.95, 0.5]}
-    )
-    ranked = ranking(now, "online_rate", before)
-    assert [(x.row["town_code"], x.rank, x.previous_rank) for x in ranked] == [
-        ("a", 1, None),  # no value before: no rank before
-        ("b", 2, 2),
-        ("c", 3, 1),
-        ("d", 4, None),  # no value now: not compared
-    ]
-    assert [rank_change(x) for x in ranked] == ["", "持平", "↓2", ""]
-    up = ranking(before.with_columns(pl.col("online_rate").fill_null(0.99)), "online_rate", now)
-    assert rank_change(next(x for x in up if x.row["town_code"] == "a")) == "持平"
-    assert rank_change(next(x for x in up if x.row["town_code"] == "c")) == "↑1"

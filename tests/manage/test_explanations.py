@@ -19,8 +19,8 @@ MONTH = "2026-10"
 def test_lines_are_the_departments_below_the_thresholds(clean):
     from datetime import date
 
+    from dashboard.domain.metrics import default_as_of, metrics
     from dashboard.manage import explanations
-    from dashboard.metrics import default_as_of, metrics
     from dashboard.store import Store
 
     store = clean.store()

@@ -94,8 +94,8 @@ def test_dry_run_counts_equal_pulse_metrics_for_the_same_as_of(clean):
 
 
 def test_messages_list_the_rows_behind_the_figures_and_two_runs_send_nothing_twice(clean, webhook):
+    from dashboard.domain.trace import count_behind, rows_behind
     from dashboard.manage import warnings
-    from dashboard.trace import count_behind, rows_behind
 
     warnings.subscribe(
         "全县值班群", "wecom", webhook.url + "/cgi-bin/webhook/send?key=k1", county_wide=True
@@ -222,8 +222,8 @@ def test_dingtalk_markdown_is_signed_when_the_robot_has_a_secret(clean, webhook)
 
 
 def test_a_record_is_announced_again_only_when_its_state_changes(clean, webhook):
+    from dashboard.domain.trace import rows_behind
     from dashboard.manage import warnings
-    from dashboard.trace import rows_behind
 
     warnings.subscribe(
         "全县", "wecom", webhook.url + "/s", county_wide=True, kinds=["warning", "overdue"]

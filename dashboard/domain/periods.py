@@ -83,6 +83,24 @@ def _month_end(d: date) -> date:
     return nxt - timedelta(days=1)
 
 
+TREND_MONTHS = 12  # monthly trends: this month and the 11 before it
+TREND_WEEKS = 12  # weekly trends: this week and the 11 before it
+
+
+def trend_window(end: date, bucket: str) -> tuple[date, date]:
+    """The days a trend shows up to `end` (数据截至, or a report's last day): the first day
+    of the month 11 months before, or the Monday 11 weeks before — the one rule the
+    overview, the town page, the wall and the PDF use."""
+    if bucket == "month":
+        start = end.replace(day=1)
+        for _ in range(TREND_MONTHS - 1):
+            start = (start - timedelta(days=1)).replace(day=1)
+        return start, end
+    if bucket == "week":
+        return end - timedelta(days=end.weekday()) - timedelta(weeks=TREND_WEEKS - 1), end
+    raise ValueError(f"unknown trend bucket {bucket!r}")
+
+
 def named(kind: str, today: date) -> Period:
     """A named period relative to `today` (normally the 数据截至 date)."""
     monday = today - timedelta(days=today.weekday())
@@ -104,8 +122,7 @@ def named(kind: str, today: date) -> Period:
     if kind == "this_year":
         return Period(date(today.year, 1, 1), date(today.year, 12, 31), kind)
     if kind == "last_12_months":
-        start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
-        return Period(start, today, kind)
+        return Period(trend_window(today, "month")[0], today, kind)
     raise ValueError(f"unknown period {kind!r}; known: {', '.join(LABELS)}")
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import polars as pl
 
-from dashboard import labels, periods
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
+from dashboard.domain import comparisons, lateness, periods
+from dashboard.domain.metrics import Params, default_as_of, metrics
+from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
-from dashboard.metrics import Params, default_as_of, metrics
 from dashboard.store import Scope, Store
-from dashboard.trace import rows_behind
 from etl import settings
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) 
             "row": r["grid_row"],
             "col": r["grid_col"],
         }
-        for ind in MAP_CHOICES:
+        for ind in (*MAP_CHOICES, *comparisons.ACTIVITY):  # activity: who takes part in a ranking
             town[ind] = r[ind]
             town[f"{ind}__status"] = status(ind, r[ind])
         rows.append(town)
@@ -221,28 +221,13 @@ def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) 
 def trend_window(as_of: datetime) -> tuple[date, date]:
     """The last 12 months up to the 数据截至 date (the current month so far included)."""
     end = as_of.date()
-    return (end.replace(day=1) - timedelta(days=335)).replace(day=1), end
+    return periods.trend_window(end, "month")
 
 
 def _trend(store: Store, as_of: datetime, scope: Scope) -> pl.DataFrame:
     start, end = trend_window(as_of)
     frame = metrics(store, start, end, as_of, by="county", scope=scope, bucket="month", flags=False)
     return frame.select("period_start", *TREND_INDICATORS)
-
-
-def _late_text(deadline: datetime, as_of: datetime) -> str:
-    late = as_of - deadline
-    if late >= timedelta(days=1):
-        return f"超期{late.days}天"
-    return f"超期{max(1, int(late.total_seconds() // 3600))}小时"
-
-
-def _left_text(deadline: datetime, as_of: datetime) -> str:
-    left = deadline - as_of
-    hours = int(left.total_seconds() // 3600)
-    if hours >= 48:
-        return f"剩余{left.days}天"
-    return f"剩余{max(hours, 0)}小时" if hours >= 1 else "不足1小时"
 
 
 def _ticker(
@@ -263,8 +248,7 @@ def _ticker(
     n_warning = min(warning.height, max(limit // 3, limit - overdue.height))
     n_overdue = min(overdue.height, limit - n_warning)
     for kind, frame in (("overdue", overdue.head(n_overdue)), ("warning", warning.head(n_warning))):
-        for r in frame.iter_rows(named=True):
-            deadline = r["deadline_at"]
+        for r in lateness.with_lateness(store, frame, as_of).iter_rows(named=True):
             items.append(
                 {
                     "kind": kind,
@@ -272,9 +256,9 @@ def _ticker(
                     "town": names.get(r["town_code"], r["town_code"]),
                     "dept": r["dept_name"] or "",
                     "item": r["item_name"] or "",
-                    "when": _late_text(deadline, as_of)
+                    "when": lateness.late_text(r["late_workdays"], r["late_hours"])
                     if kind == "overdue"
-                    else _left_text(deadline, as_of),
+                    else lateness.left_text(r["left_workdays"], r["left_hours"]),
                 }
             )
     return items, total
@@ -291,10 +275,10 @@ def _signal_label(signal: Any) -> str:
 def _flags(
     store: Store, period: periods.Period, as_of: datetime, scope: Scope
 ) -> list[dict[str, Any]] | None:
-    """Departments flagged for 体外循环 in the period (dashboard.outside_system), the ones
+    """Departments flagged for 体外循环 in the period (dashboard.domain.outside_system), the ones
     with the most signals first; None when the detection is not available."""
     try:
-        from dashboard import outside_system
+        from dashboard.domain import outside_system
     except ImportError:
         return None
     params = Params(period.start, period.end, as_of)
@@ -316,10 +300,3 @@ def _flags(
     ]
     flags.sort(key=lambda f: (-len(f["signals"]), f["town"], f["dept"]))
     return flags
-
-
-def ranked(towns: list[dict[str, Any]], indicator: str) -> list[dict[str, Any]]:
-    """Towns with a value, best first (fewest first for counts where fewer is better)."""
-    valued = [t for t in towns if t.get(indicator) is not None]
-    lower = indicator in labels.LOWER_IS_BETTER
-    return sorted(valued, key=lambda t: (t[indicator] if lower else -t[indicator], t["code"]))

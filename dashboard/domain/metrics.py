@@ -1,75 +1,42 @@
-"""Indicators for a period: the function behind `pulse metrics`, the pages and the PDF.
+"""Indicators for a period: the function behind `pulse metrics`, the pages, the wall and
+the PDF.
 
-The definitions live in SQL (etl/sql/marts/01_flags.sql → 03_indicators.sql, rates in
-dashboard/queries/metrics.sql); this module only fills in parameters and shapes output.
+The flags live in SQL (etl/sql/marts/01_flags.sql → 03_indicators.sql); the figures formed
+from their counts come from the registry (domain/indicators.py) into
+dashboard/queries/metrics.sql; this module fills in parameters and shapes output.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
 import polars as pl
 
-from dashboard.store import COUNTY, QUERIES, Scope, Store
-from etl import settings
+from dashboard.domain.indicators import FORMED, LISTED, RATES, select_sql
+from dashboard.domain.params import Params, default_as_of
+from dashboard.store import COUNTY, QUERIES, Scope, Store, query_text
 
 By = Literal["town", "dept", "county"]
 
 # Column order wherever indicators are listed (contract §7: evaluation_rate after rectify_rate).
-INDICATORS: tuple[str, ...] = (
-    "cases",
-    "online_cases",
-    "online_rate",
-    "completed",
-    "on_time_rate",
-    "overdue_completed",
-    "overdue_open",
-    "warning_open",
-    "evaluations",
-    "satisfaction_rate",
-    "bad_reviews",
-    "rectify_rate",
-    "evaluation_rate",
-    "hotline_tickets",
-    "hotline_satisfaction_rate",
-    "hotline_on_time_rate",
-    "hotline_overdue_open",
-    "outside_system_depts",
-)
-RATES = {c for c in INDICATORS if c.endswith("_rate")}
+INDICATORS: tuple[str, ...] = LISTED
 KEYS: dict[str, tuple[str, ...]] = {
     "town": ("town_code", "town_name"),
     "dept": ("town_code", "town_name", "dept_name"),
     "county": (),
 }
 
-
-@dataclass(frozen=True)
-class Params:
-    date_from: date
-    date_to: date
-    as_of: datetime
-
-    def sql_params(self) -> dict:
-        return {
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "as_of": self.as_of,
-            "online_channels": list(settings.get("indicators.online_channels")),
-            "horizon": int(settings.get("indicators.warning_horizon_workdays")),
-            "satisfied_rating": int(settings.get("indicators.satisfied_rating")),
-            "rectify_days": int(settings.get("indicators.rectify_deadline_days")),
-        }
+__all__ = ["INDICATORS", "KEYS", "RATES", "Params", "default_as_of", "metrics"]
 
 
-def default_as_of(store: Store) -> datetime:
-    """The extraction time of the newest loaded file (contract §7)."""
-    value = store.meta().get("as_of")
-    if not value:
-        raise ValueError("no extraction time known: load a case, hotline or evaluation file first")
-    return datetime.fromisoformat(value)
+def figures_query(
+    store: Store, name: str, keys: tuple[str, ...], scope: Scope = COUNTY, **params
+) -> pl.DataFrame:
+    """A page query (dashboard/queries/<name>.sql) whose figures are formed by the
+    registry's lines: the file's `{figures}` placeholder (see town__items.sql)."""
+    text, _ = query_text(name)
+    return store.sql(text.replace("{figures}", select_sql(keys)), params, scope=scope)
 
 
 def metrics(
@@ -99,19 +66,20 @@ def metrics(
         raise ValueError("published figures are per town or for the county, without buckets")
     params = Params(date_from, date_to, as_of or default_as_of(store))
     keys = KEYS[by] + (("period_start",) if bucket else ())
-    # the two placeholders are chosen here from constants, never from a request
+    # the placeholders are filled here from constants and the registry, never from a request
     text = (
         (QUERIES / "metrics.sql")
         .read_text(encoding="utf-8")
         .replace("{counts}", "indicator_counts_raw" if raw else "indicator_counts")
         .replace("{keys}", ", ".join(keys) if by != "county" or bucket else "'全县' as town_name")
+        .replace("{figures}", select_sql())
     )
     values = {**params.sql_params(), "bucket": bucket or "none", "depts": list(depts)}
     frame = store.sql(text, values, scope=scope, published=published)
     if bucket:
         frame = frame.filter(pl.col("period_start").is_not_null())
     # 体外循环 (issue 4): outside_system_depts; by="dept" also outside_system and signals
-    from dashboard.outside_system import metrics_columns
+    from dashboard.domain.outside_system import metrics_columns
 
     extra = ("outside_system", "signals") if by == "dept" else ()
     if flags:
@@ -128,4 +96,4 @@ def metrics(
                 else []
             ),
         )
-    return frame.select(*(keys or ("town_name",)), *INDICATORS, "rectify_overdue", *extra)
+    return frame.select(*(keys or ("town_name",)), *FORMED, *extra)

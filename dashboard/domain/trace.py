@@ -1,104 +1,23 @@
 """The rows behind any figure: `pulse cases` and every drill-down on the pages.
 
-Each indicator names the flag macro it sums (etl/sql/marts/01_flags.sql), the rows it
-counts (its denominator, for a rate) and, for a rate, the flag of its numerator. Listing the
-rows filters the very flags the figure sums, so the rows always count exactly the figure.
+Each indicator's declaration (domain/indicators.py, `trace`) names the flag macro it sums
+(etl/sql/marts/01_flags.sql), the rows it counts (its denominator, for a rate) and, for a
+rate, the flag of its numerator. Listing the rows filters the very flags the figure sums,
+so the rows always count exactly the figure. The SQL is assembled from those declarations
+only; request values are bound parameters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
 
-from dashboard.metrics import Params, default_as_of
+from dashboard.domain.indicators import REGISTRY, Trace
+from dashboard.domain.params import Params, default_as_of
 from dashboard.store import COUNTY, Scope, Store
 
-
-@dataclass(frozen=True)
-class Trace:
-    flags: str  # flag macro call, with named parameters
-    rows: str | None  # flag selecting the counted rows (None: every row of the period)
-    numerator: str | None = None  # for a rate: the flag of the rows counted above the line
-    id_column: str = "case_id"
-    fields: tuple[str, ...] = ()
-
-
-_CASE = "case_flags($as_of, $online_channels, $horizon)"
-_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
-_TICKET = "ticket_flags($as_of)"
-# The same flags over the small subsets the loader keeps (open cases, bad reviews, open
-# tickets): lists of open or bad records never scan the fact tables.
-_OPEN_CASE = "case_flags($as_of, $online_channels, $horizon, src := 'open_cases')"
-_BAD_EVAL = "eval_flags($as_of, $satisfied_rating, $rectify_days, src := 'bad_reviews')"
-_OPEN_TICKET = "ticket_flags($as_of, src := 'open_tickets')"
-CASE_FIELDS = (
-    "case_id",
-    "town_code",
-    "dept_name",
-    "item_name",
-    "channel",
-    "accepted_at",
-    "promised_days",
-    "deadline_at",
-    "completed_at",
-    "status",
-    "recorded_at",
-)
-EVAL_FIELDS = (
-    "eval_id",
-    "case_id",
-    "town_code",
-    "dept_name",
-    "eval_channel",
-    "rated_at",
-    "rating",
-    "rectify_status",
-    "rectified_at",
-    "rectify_deadline_at",
-)
-TICKET_FIELDS = (
-    "ticket_id",
-    "town_code",
-    "dept_name",
-    "request_type",
-    "topic",
-    "received_at",
-    "due_at",
-    "completed_at",
-    "status",
-    "satisfaction",
-)
-
-TRACES: dict[str, Trace] = {
-    "cases": Trace(_CASE, None, fields=CASE_FIELDS),
-    "online_cases": Trace(_CASE, "is_online", fields=CASE_FIELDS),
-    "online_rate": Trace(_CASE, None, "is_online", fields=CASE_FIELDS),
-    "completed": Trace(_CASE, "is_completed", fields=CASE_FIELDS),
-    "on_time_rate": Trace(_CASE, "is_completed", "is_on_time", fields=CASE_FIELDS),
-    "overdue_completed": Trace(_CASE, "is_overdue_completed", fields=CASE_FIELDS),
-    "overdue_open": Trace(_OPEN_CASE, "is_overdue_open", fields=CASE_FIELDS),
-    "warning_open": Trace(_OPEN_CASE, "is_warning_open", fields=CASE_FIELDS),
-    "evaluation_rate": Trace(_CASE, "is_completed", "is_evaluated", fields=CASE_FIELDS),
-    "evaluations": Trace(_EVAL, None, id_column="eval_id", fields=EVAL_FIELDS),
-    "satisfaction_rate": Trace(_EVAL, None, "is_satisfied", "eval_id", EVAL_FIELDS),
-    "bad_reviews": Trace(_BAD_EVAL, "is_bad", id_column="eval_id", fields=EVAL_FIELDS),
-    "rectify_rate": Trace(_BAD_EVAL, "is_bad", "is_rectified", "eval_id", EVAL_FIELDS),
-    "rectify_overdue": Trace(
-        _BAD_EVAL, "is_rectify_overdue", id_column="eval_id", fields=EVAL_FIELDS
-    ),
-    "hotline_tickets": Trace(_TICKET, None, id_column="ticket_id", fields=TICKET_FIELDS),
-    "hotline_satisfaction_rate": Trace(
-        _TICKET, "is_rated", "is_satisfied", "ticket_id", TICKET_FIELDS
-    ),
-    "hotline_on_time_rate": Trace(
-        _TICKET, "is_completed", "is_on_time", "ticket_id", TICKET_FIELDS
-    ),
-    "hotline_overdue_open": Trace(
-        _TICKET, "is_overdue_open", id_column="ticket_id", fields=TICKET_FIELDS
-    ),
-}
+TRACES: dict[str, Trace] = {i.key: i.trace for i in REGISTRY if i.trace is not None}
 
 
 def _selection(

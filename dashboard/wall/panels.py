@@ -14,16 +14,16 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-from dashboard import labels
 from dashboard.components.figures import FONT, trend
-from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
-from dashboard.components.wall_data import KPI_SECONDARY, TREND_INDICATORS, ranked
+from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, is_rate, status, target
+from dashboard.domain import indicators, ranking
+from dashboard.domain.indicators import label as indicator_label
+from dashboard.wall.data import KPI_SECONDARY, TREND_INDICATORS
 from etl import settings
 
 WALL_FONT = f"Wall Noto Sans SC, {FONT}"
 TEXT = "#e6edf3"
 MUTED = "#9fb3c8"
-BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜
 FLAGS_SHOWN = 5  # 体外循环 departments listed; the rest are counted
 
 # Tile colours for counts, from the smallest value to the largest.
@@ -69,13 +69,13 @@ def kpi_tile(indicator: str, now: dict, before: dict) -> html.Div:
     arrow = "" if better is None else ("▲" if (value or 0) > (prev or 0) else "▼")
     trend_class = {True: "up-good", False: "up-bad", None: "flat"}[better]
     goal = target(indicator)
-    if indicator in labels.LOWER_IS_BETTER:
+    if indicators.get(indicator).better == "lower":
         foot = "应为 0"
     elif goal is not None:
         foot = f"目标 {fmt(indicator, goal)}"
     else:
         foot = f"上期 {fmt(indicator, prev)}"
-    label = labels.INDICATORS[indicator]
+    label = indicator_label(indicator)
     second = KPI_SECONDARY.get(indicator)
     if second:
         foot = f"工单 {fmt(second, now[second])}件 · {foot}"
@@ -126,12 +126,12 @@ def tile_colors(towns: list[dict], indicator: str) -> dict[str, tuple[str, str]]
     out: dict[str, tuple[str, str]] = {}
     values = [t[indicator] for t in towns if t.get(indicator) is not None]
     top = max(values) if values else 0
-    lower = indicator in labels.LOWER_IS_BETTER
+    lower = indicators.get(indicator).better == "lower"
     for t in towns:
         v = t.get(indicator)
         if v is None:
             out[t["code"]] = ("#1c2a3d", MUTED)
-        elif indicator.endswith("_rate"):
+        elif is_rate(indicator):
             state = t.get(f"{indicator}__status") or status(indicator, v)
             out[t["code"]] = (STATUS_COLORS[state], "#10151c" if state == "amber" else "#ffffff")
         elif lower:
@@ -187,7 +187,7 @@ def grid_shape(towns: list[dict]) -> dict[str, str]:
 
 
 def map_legend(indicator: str) -> list:
-    if indicator.endswith("_rate"):
+    if is_rate(indicator):
         goal = target(indicator)
         margin = float(settings.get("targets.amber_margin")) * 100
         if goal is None:
@@ -200,7 +200,7 @@ def map_legend(indicator: str) -> list:
             html.Span(className="sw", style={"background": STATUS_COLORS["red"]}),
             html.Span("未达标"),
         ]
-    if indicator in labels.LOWER_IS_BETTER:
+    if indicators.get(indicator).better == "lower":
         return [
             html.Span(className="sw", style={"background": STATUS_COLORS["green"]}),
             html.Span("为 0"),
@@ -213,25 +213,26 @@ def map_legend(indicator: str) -> list:
     ]
 
 
-def is_honour_board(indicator: str) -> bool:
-    """红黑榜 praise and shame: for rates and for counts where fewer is better. A plain
-    volume (办件量) is listed as most and fewest instead."""
-    return indicator.endswith("_rate") or indicator in labels.LOWER_IS_BETTER
-
-
 def board(towns: list[dict], indicator: str) -> list:
-    """红榜 (best) and 黑榜 (worst) towns by the map's indicator."""
-    order = ranked(towns, indicator)
-    if len(order) < 2:
-        return [html.Div("数据不足，暂不排名", className="wall-empty")]
-    size = min(BOARD_SIZE, len(order) // 2)
-    best = order[:size]
-    worst = list(reversed(order[-size:]))
+    """红榜 (best) and 黑榜 (worst) towns by the map's indicator, by the one rule of
+    domain/ranking.py; for a plain volume (办件量), the most and the fewest instead."""
+    order = ranking.rank(towns, indicator, key="code")
+    valued = [x for x in order if x.rank is not None]
+    if ranking.has_boards(indicator):
+        red, black = ranking.boards(order)
+        best, worst = [x.row for x in red], [x.row for x in reversed(black)]
+    else:
+        size = min(ranking.BOARD_SIZE, len(valued) // 2)
+        best = [x.row for x in valued[:size]]
+        worst = [x.row for x in reversed(valued[len(valued) - size :])] if size else []
+    if not best:
+        return [html.Div("数据不足,暂不排名", className="wall-empty")]
+    ranks = {x.row["code"]: x.rank for x in valued}
 
     def rows(items: list[dict], kind: str) -> html.Div:
         out = []
         for t in items:
-            rank = order.index(t) + 1
+            rank = ranks[t["code"]]
             out.append(
                 html.Div(
                     [
@@ -249,7 +250,7 @@ def board(towns: list[dict], indicator: str) -> list:
                     **{"data-town": t["code"], "data-rank": str(rank)},
                 )
             )
-        if is_honour_board(indicator):
+        if ranking.has_boards(indicator):
             title = "红榜 · 前三" if kind == "red" else "黑榜 · 后三"
         else:
             title = "最多 · 前三" if kind == "red" else "最少 · 后三"

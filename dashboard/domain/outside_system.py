@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.metrics import Params
+from dashboard.domain.params import Params
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
 
@@ -236,9 +236,6 @@ def explain(row: dict[str, Any], limits: dict[str, Any] | None = None) -> str:
     raise ValueError(f"unknown signal {signal!r}")
 
 
-_CASE_COLUMNS = "case_id, item_name, channel, promised_days, status, accepted_at, recorded_at"
-
-
 def evidence(
     store: Store,
     params: Params,
@@ -248,77 +245,24 @@ def evidence(
     limit: int = 20,
 ) -> pl.DataFrame:
     """Example rows behind a department's signal for the period (ids and key fields), the
-    most telling first. The rows are those the signal counts (for stationed_silent: the
-    department's window and its latest case, if any)."""
+    most telling first: the rows the signal counts (dashboard/queries/outside__<signal>.sql;
+    for stationed_silent: the department's window and its latest case, if any)."""
     if signal not in SIGNALS:
         raise ValueError(f"unknown signal {signal!r}; known: {', '.join(SIGNALS)}")
-    t = thresholds()
     values: dict[str, Any] = {
         "date_from": params.date_from,
         "date_to": params.date_to,
         "town": town_code,
         "dept": dept_name,
-        **t,
+        "limit": max(0, int(limit)),
+        **thresholds(),
     }
-    values["limit"] = max(0, int(limit))
-    where = (
-        "list_contains($towns, town_code) and town_code = $town and dept_name = $dept "
-        "and day between $date_from and $date_to"
-    )
-    lim = "limit $limit"
-    if signal == "late_entry":
-        sql = (
-            f"select {_CASE_COLUMNS}, entry_lag from outside_case_examples "
-            f"where {where} and entry_lag > $late_workdays "
-            f"order by entry_lag desc, accepted_at, case_id {lim}"
-        )
-    elif signal == "batch_entry":
+    if signal == "batch_entry":
         row = signals(store, params, Scope((town_code,))).filter(
             (pl.col("dept_name") == dept_name) & (pl.col("signal") == signal)
         )
         values["burst_threshold"] = row["burst_threshold"][0] if row.height else None
-        sql = (
-            f"select {_CASE_COLUMNS}, entry_lag, burst, recorded_period_end "
-            f"from outside_case_examples "
-            f"where {where} and entry_lag >= greatest($batch_min_lag, 1) "
-            f"and burst >= $burst_threshold "
-            f"order by burst desc, recorded_at, case_id {lim}"
-        )
-    elif signal == "instant_closure":
-        sql = (
-            f"select {_CASE_COLUMNS}, completed_at, close_minutes from outside_case_examples "
-            f"where {where} and is_done and promised_days >= greatest($instant_min_promised, 1) "
-            f"and close_minutes < least($instant_minutes, 120) "
-            f"order by promised_days desc, close_minutes, accepted_at, case_id {lim}"
-        )
-    elif signal == "missing_case_refs":
-        sql = (
-            f"select eval_id, case_id, eval_channel, rated_at, rating from outside_missing_refs "
-            f"where {where} "
-            f"and day >= (select min(day) from agg_outside_cases) + $missing_grace_days "
-            f"order by rated_at, eval_id {lim}"
-        )
-    elif signal == "evals_without_cases":
-        sql = (
-            f"select eval_id, case_id, eval_channel, rated_at, rating from evaluations "
-            f"where list_contains($towns, town_code) and town_code = $town and dept_name = $dept "
-            f"and cast(rated_at as date) between $date_from and $date_to "
-            f"order by rated_at, eval_id {lim}"
-        )
-    else:  # stationed_silent
-        sql = """
-            select d.town_code, d.dept_name, d.must_station,
-                (select max(accepted_at) from cases c
-                 where c.town_code = d.town_code and c.dept_name = d.dept_name) as last_case_at,
-                (select count(*) from evaluations v
-                 where v.town_code = d.town_code and v.dept_name = d.dept_name
-                   and cast(v.rated_at as date) between $date_from and $date_to)
-                    as evaluations_in_period
-            from departments d
-            where list_contains($towns, d.town_code) and d.town_code = $town
-                and d.dept_name = $dept
-        """
-    return store.sql(sql, values)
+    return store.query(f"outside__{signal}", **values)
 
 
 def metrics_columns(
