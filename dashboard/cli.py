@@ -1111,7 +1111,9 @@ def bulletin(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     try:
-        ((path, meta, seconds),) = bulletins.produce([request], url=url, out=out, timeout=timeout)
+        from dashboard.snapshot.schedule import produce_bulletins
+
+        ((path, meta, seconds),) = produce_bulletins([request], url=url, out=out, timeout=timeout)
     except RenderError as exc:
         err.print(f"[red]通报生成失败[/red] {exc}")
         raise typer.Exit(1) from None

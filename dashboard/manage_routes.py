@@ -14,6 +14,7 @@ import csv
 import hashlib
 import hmac
 import io
+import logging
 from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, abort, redirect, request, send_file
@@ -23,6 +24,7 @@ from dashboard.manage import audit_sample, bulletin, explanations, ledger
 from dashboard.manage.common import ManageError, last_complete_month, parse_month
 
 PREFIX = "/manage/"
+log = logging.getLogger(__name__)
 MAX_FIELD = 4000
 
 
@@ -230,10 +232,13 @@ def explanations_csv():
 
 
 def bulletin_make():
-    """Render and archive a 通报 now, on this very server (county staff; one at a time per
-    user, as exports)."""
+    """Render and archive a 通报 now (county staff; one at a time per user, as exports): a
+    child `pulse bulletin` that renders on this very server, so that no browser runs inside a
+    worker."""
+    import subprocess
+    import sys
+
     from dashboard import export_slots
-    from dashboard.snapshot.render import RenderError
 
     viewer = _viewer()
     if viewer.role not in ("admin", "county") or not viewer.whole_county:
@@ -248,12 +253,17 @@ def bulletin_make():
             raise ManageError("未知的通报类型")
     except ManageError as exc:
         return _back("/bulletins", {}, str(exc), ok=False)
+    command = [sys.executable, "-m", "dashboard.cli", "bulletin", f"--{kind}", wanted.key]
+    command += ["--url", _own_url()]
     with export_slots.held(viewer.user or ""):
         try:
-            ((_, meta, seconds),) = bulletin.produce([wanted], url=_own_url())
-        except RenderError as exc:
-            return _back("/bulletins", {}, f"通报生成失败:{str(exc)[:120]}", ok=False)
-    return _back("/bulletins", {}, f"已生成 {meta.get('period_label')} 通报({seconds:.1f} 秒)")
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            return _back("/bulletins", {}, "通报生成超时,请稍后再试", ok=False)
+    if done.returncode:
+        log.error("bulletin %s failed: %s", wanted.key, done.stderr[-2000:])
+        return _back("/bulletins", {}, "通报生成失败,已记录,请联系信息中心", ok=False)
+    return _back("/bulletins", {}, f"已生成 {wanted.period.label} 通报")
 
 
 def _own_url() -> str:

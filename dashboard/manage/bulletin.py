@@ -9,7 +9,8 @@ items (dashboard/manage/ledger.py), and 体外循环 departments with their evid
 (dashboard.outside_system.detect).
 
 The print page (dashboard/pages/bulletin_print.py) lays it out; `pulse bulletin` renders it
-with the weekly report's renderer and archives it in <snapshot archive>/bulletins/.
+with the weekly report's renderer (dashboard/snapshot/schedule.py produce_bulletins) and
+archives it in <snapshot archive>/bulletins/.
 """
 
 from __future__ import annotations
@@ -304,36 +305,8 @@ def criticism_lines(
     return out
 
 
-# --- producing the PDF -------------------------------------------------------------------------
-
-
 def archive_dir() -> Path:
+    """Where 通报 PDFs are archived: bulletins/ in the weekly PDFs' archive."""
     from dashboard.snapshot import archive
 
     return archive.out_dir() / "bulletins"
-
-
-def produce(
-    requests: list[BulletinRequest],
-    url: str | None = None,
-    out: Path | None = None,
-    timeout: float | None = None,
-):
-    """Render each bulletin (as the weekly PDF is rendered) and archive it, or write it to
-    `out` (one request). Returns [(path, meta, seconds)]."""
-    from dashboard.snapshot import archive
-    from dashboard.snapshot.render import Renderer
-
-    if out is not None and len(requests) != 1:
-        raise ValueError("--out takes exactly one bulletin")
-    done = []
-    with Renderer(url, timeout=timeout) as renderer:
-        for request in requests:
-            rendered = renderer.render(request)  # type: ignore[arg-type]
-            if out is not None:
-                archive.write_atomic(out, rendered.pdf)
-                path = out
-            else:
-                path = archive.publish(rendered.pdf, rendered.meta, folder=archive_dir())
-            done.append((path, rendered.meta, rendered.seconds))
-    return done

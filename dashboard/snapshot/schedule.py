@@ -238,3 +238,28 @@ def add_daily_warnings(scheduler) -> None:
     log.info(
         "pulse schedule: early warnings (pulse notify) next at %s", f"{first:%Y-%m-%d %H:%M %Z}"
     )
+
+
+def produce_bulletins(
+    requests: list,
+    url: str | None = None,
+    out: Path | None = None,
+    timeout: float | None = None,
+) -> list[tuple[Path, dict[str, Any], float]]:
+    """通报 (dashboard/manage/bulletin.py BulletinRequest): render each as the weekly PDF is
+    rendered and archive it in bulletins/, or write it to `out` (one request)."""
+    from dashboard.manage.bulletin import archive_dir
+
+    if out is not None and len(requests) != 1:
+        raise ValueError("--out takes exactly one bulletin")
+    done = []
+    with Renderer(url, timeout=timeout) as renderer:
+        for request in requests:
+            rendered = renderer.render(request)
+            if out is not None:
+                archive.write_atomic(out, rendered.pdf)
+                path = out
+            else:
+                path = archive.publish(rendered.pdf, rendered.meta, folder=archive_dir())
+            done.append((path, rendered.meta, rendered.seconds))
+    return done
