@@ -48,7 +48,7 @@ def layout(**query) -> html.Div:
     manager = viewer.role in MANAGERS and viewer.whole_county
     month = query.get("month") or default_month()
     try:
-        start, _ = parse_month(month)
+        parse_month(month)
     except ManageError as exc:
         return html.Div([html.H2("办件抽查"), dbc.Alert(str(exc), color="warning")])
     store = default_store()
@@ -111,7 +111,7 @@ def layout(**query) -> html.Div:
     children.append(
         html.H4(f"{names.get(town, town)} · 抽查办件({len(mine)} 件)", className="mt-3")
     )
-    children.append(_cases(mine, found, checks, month, town, manager and info is not None, start))
+    children.append(_cases(mine, found, checks, month, town, manager and info is not None))
     return html.Div(children)
 
 
@@ -123,9 +123,10 @@ def _as_of_day(store) -> date:
 
 def _status(month: str, info, rows: list[dict], manager: bool) -> html.Div:
     if info is not None:
+        depts = len({(r["town_code"], r["dept_name"]) for r in rows})  # the viewer's towns
         return dbc.Alert(
             f"{month_label(month)}样本已于 {info.drawn_at[:16]} 由 {info.drawn_by} 确定:"
-            f"{info.departments} 个部门,共 {info.cases} 件。",
+            f"{depts} 个部门,共 {len(rows)} 件。",
             color="light",
             id=Ids.STATUS,
         )
@@ -209,7 +210,7 @@ def _when(value) -> str:
     return str(value)[:16] if value else "—"
 
 
-def _cases(rows, found, checks, month: str, town: str, editable: bool, start: date) -> html.Div:
+def _cases(rows, found, checks, month: str, town: str, editable: bool) -> html.Div:
     out = []
     for r in rows:
         info = html.Div(
@@ -304,7 +305,7 @@ def _cases(rows, found, checks, month: str, town: str, editable: bool, start: da
         if by:
             actions.append(
                 html.Div(
-                    f"{by['checked_by']} · {by['checked_at'][:16]}",
+                    [html.Div(by["checked_by"]), html.Div(by["checked_at"][:16])],
                     className="small text-muted mt-1",
                 )
             )
@@ -326,4 +327,7 @@ def _cases(rows, found, checks, month: str, town: str, editable: bool, start: da
             )
         else:
             out.append(html.Div(body, className=row_class, id=f"case-{r['case_id']}"))
-    return html.Div(out, id=Ids.CASES, className="case-audit-list")
+    # as many columns as there are checks (setting audit_sample.checks)
+    return html.Div(
+        out, id=Ids.CASES, className="case-audit-list", style={"--checks": str(len(checks))}
+    )
