@@ -19,6 +19,7 @@ from dashboard.drill import cases_href
 from dashboard.export_routes import register_routes as register_export_routes
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
+from dashboard.manage_routes import register_routes as register_manage_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
@@ -46,7 +47,7 @@ class Ids:
 
 
 # Pages that fill the screen on their own (wall, print) hide the analyst shell.
-BARE_PATHS = ("/wall", "/report")
+BARE_PATHS = ("/wall", "/report", "/bulletin-print")
 
 
 def create_app() -> dash.Dash:
@@ -71,6 +72,7 @@ def create_app() -> dash.Dash:
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
     register_admin_routes(app.server)  # 审计日志 CSV
     register_health_routes(app.server)  # GET /healthz for monitoring (no login)
+    register_manage_routes(app.server)  # 整改台账, 办件抽查, 书面说明 forms; 通报 (issue 17)
     return app
 
 

@@ -840,6 +840,349 @@ def restore(
         console.print(f"  pulse.toml → {done.config} (compare with the one in use)")
 
 
+# --- the management loop (issue 17): warnings, 办件抽查, 整改台账, 通报 ---------------------
+
+notify_app = typer.Typer(
+    help="Early warnings (超时预警, 超期, 12345) and threshold alerts to subscribers.",
+    invoke_without_command=True,
+)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.callback(invoke_without_command=True)
+def notify(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="'Now' (default: 数据截至 of the store).")
+    ] = None,
+    subscription: Annotated[
+        list[int] | None, typer.Option("--subscription", help="Only this subscription (repeat).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Send every subscriber the cases now 超时预警 or newly 超期, 12345 tickets newly 超期 and
+    targets missed this period — each record once per state (the sent-log); failed sends
+    stay unsent and are tried again next time. Runs daily from `pulse schedule`."""
+    if ctx.invoked_subcommand:
+        return
+    import logging
+    from datetime import datetime
+
+    from dashboard.auth.access import SYSTEM, acting_as
+    from dashboard.manage import warnings
+    from dashboard.store import Store, StoreEmpty
+
+    _use_store(store)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        now = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err.print("[red]--as-of 格式应为 'YYYY-MM-DD HH:MM:SS'[/red]")
+        raise typer.Exit(2) from None
+    try:
+        with acting_as(SYSTEM):
+            plans = warnings.run(
+                Store(store, access=SYSTEM), now, dry_run=dry_run, ids=subscription
+            )
+    except (StoreEmpty, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps([p.as_json() for p in plans], ensure_ascii=False, indent=2, default=str)
+            + "\n"
+        )
+    else:
+        table = Table(title="预警提醒" + (" (演练,未发送)" if dry_run else ""))
+        for col in (
+            "订阅",
+            "接收方",
+            "乡镇数",
+            "超时预警",
+            "超期未办结",
+            "12345超期",
+            "未达目标",
+            "消息",
+            "结果",
+        ):
+            table.add_column(col)
+        for p in plans:
+            new = p.new_counts()
+            outcome = "—"
+            if p.outcomes:
+                ok = sum(o.ok for o in p.outcomes)
+                outcome = f"{ok}/{len(p.outcomes)} 已发送" + (
+                    "" if ok == len(p.outcomes) else f";{p.outcomes[-1].error}"
+                )
+            table.add_row(
+                f"{p.subscription.id} {p.subscription.name}",
+                p.subscription.recipient,
+                str(len(p.towns)),
+                f"{new['warning_open']}/{p.counts['warning_open']}",
+                f"{new['overdue_open']}/{p.counts['overdue_open']}",
+                f"{new['hotline_overdue_open']}/{p.counts['hotline_overdue_open']}",
+                str(new["threshold"]),
+                str(len(p.messages)),
+                outcome,
+            )
+        console.print(table)
+        err.print("各列为 新增/当前 件数;同一记录同一状态只提醒一次。")
+    if any(not o.ok for p in plans for o in p.outcomes):
+        raise typer.Exit(3)
+
+
+@notify_app.command("subscribe")
+def notify_subscribe(
+    channel: Annotated[str, typer.Option(help="email | wecom (企业微信) | dingtalk (钉钉)")],
+    to: Annotated[str, typer.Option("--to", help="E-mail address, or the robot's webhook URL.")],
+    name: Annotated[str, typer.Option(help="A name for the list (e.g. 青石镇值班群).")] = "",
+    user: Annotated[
+        str | None, typer.Option(help="A town account: its towns (as they are when sending).")
+    ] = None,
+    town: Annotated[
+        list[str] | None, typer.Option("--town", help="Town code or name (repeat).")
+    ] = None,
+    county: Annotated[bool, typer.Option("--county", help="Every town (never implied).")] = False,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind", help="warning | overdue | hotline | threshold (repeat; default all)."
+        ),
+    ] = None,
+    secret: Annotated[
+        str | None, typer.Option(help="钉钉 robot's signing secret (加签), if it has one.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add a subscriber. Without --town, --user (a town account) or --county it would get
+    nothing, so it is refused."""
+    import getpass
+
+    from dashboard.manage import warnings
+
+    _use_store(store)
+    towns = _known_towns(town or [])
+    try:
+        sid = warnings.subscribe(
+            name,
+            channel,
+            to,
+            user=user,
+            towns=towns,
+            county_wide=county,
+            kinds=kind,
+            secret=secret,
+            created_by=f"{getpass.getuser()}@cli",
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"已添加订阅 {sid}")
+
+
+@notify_app.command("unsubscribe")
+def notify_unsubscribe(subscription_id: int, store: StoreOpt = None) -> None:
+    """Remove a subscriber (its sent-log stays until it ages out)."""
+    from dashboard.manage import warnings
+
+    _use_store(store)
+    if not warnings.unsubscribe(subscription_id):
+        err.print(f"[red]没有订阅 {subscription_id}[/red]")
+        raise typer.Exit(2)
+    console.print(f"已删除订阅 {subscription_id}")
+
+
+@notify_app.command("list")
+def notify_list(fmt: Format = "table", store: StoreOpt = None) -> None:
+    """Every subscriber: channel, address, towns, kinds."""
+    import polars as pl
+
+    from dashboard.manage import warnings
+
+    _use_store(store)
+    subs = warnings.subscriptions()
+    frame = pl.DataFrame(
+        {
+            "id": [s.id for s in subs],
+            "name": [s.name for s in subs],
+            "channel": [s.channel for s in subs],
+            "to": [s.target for s in subs],
+            "towns": [s.describe_towns() for s in subs],
+            "kinds": [",".join(s.kinds) for s in subs],
+            "created_at": [s.created_at for s in subs],
+        },
+        schema={
+            "id": pl.Int64,
+            **{c: pl.String for c in ("name", "channel", "to", "towns", "kinds", "created_at")},
+        },
+    )
+    _emit(frame, fmt, f"订阅 ({len(subs)})")
+
+
+@notify_app.command("log")
+def notify_log(
+    status: Annotated[str | None, typer.Option(help="pending | sent | expired")] = None,
+    recipient: Annotated[str | None, typer.Option(help="channel:address")] = None,
+    limit: Annotated[int, typer.Option(help="Newest N rows.")] = 200,
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """The sent-log: one row per recipient, record and state."""
+    import polars as pl
+
+    from dashboard.manage import warnings
+
+    _use_store(store)
+    rows = warnings.log_rows(recipient, status, limit)
+    columns = ("recipient", "kind", "record_id", "state", "town_code", "status", "attempts",
+               "last_error", "first_at", "last_attempt_at", "sent_at")  # fmt: skip
+    frame = pl.DataFrame(
+        [{k: r[k] for k in columns} for r in rows],
+        schema={k: pl.Int64 if k == "attempts" else pl.String for k in columns},
+    )
+    _emit(frame, fmt, f"提醒记录 ({len(rows)})")
+
+
+@app.command("audit-sample")
+def audit_sample_command(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    per_dept: Annotated[
+        int | None, typer.Option(help="Cases per department (audit_sample.per_dept).")
+    ] = None,
+    draw: Annotated[
+        bool, typer.Option("--draw", help="Keep it as the month's sample (as the page's button).")
+    ] = False,
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """办件抽查: the month's random sample per department — the kept one when the month was
+    drawn (with the checks recorded so far), else as it would be drawn now. Reproducible for
+    the month and this installation's secret."""
+    import polars as pl
+
+    from dashboard.auth.access import SYSTEM, acting_as
+    from dashboard.manage import audit_sample
+    from dashboard.manage.common import ManageError
+    from dashboard.store import Store, StoreEmpty
+
+    _use_store(store)
+    reader = Store(store, access=SYSTEM)
+    try:
+        with acting_as(SYSTEM):
+            if draw:
+                info = audit_sample.draw(reader, SYSTEM, month, per_dept)
+                err.print(f"已确定 {month} 样本:{info.departments} 个部门,{info.cases} 件")
+            kept = audit_sample.drawn(SYSTEM, month) if per_dept is None or draw else []
+            rows = kept or audit_sample.sample(reader, month, per_dept).to_dicts()
+            found = audit_sample.results(SYSTEM, month)
+            names = dict(reader.sql("select town_code, town_name from towns", public=True).rows())
+    except (ManageError, StoreEmpty, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    records = audit_sample.export_rows(rows, found, names)
+    if not kept:
+        err.print("(尚未确定抽样:以下为按现有数据的抽样结果)")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    frame = pl.DataFrame(records, infer_schema_length=None) if records else pl.DataFrame()
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+        return
+    if records:
+        frame = frame.select("乡镇", "部门", "序号", "办件编号", "事项名称", "受理时间")
+    _emit(frame, "table", f"办件抽查 {month}: {len(records)} 件")
+
+
+@app.command()
+def bulletin(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM: a monthly 通报.")] = None,
+    quarter: Annotated[str | None, typer.Option(help="YYYY-Qn: a quarterly 通报.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the PDF here, not into the archive.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Render on this running dashboard (default: a private server)."),
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for the page.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """通报: a monthly or quarterly bulletin PDF (A4 portrait) — 红黑榜 with rank changes,
+    praise and criticism from the figures, overdue rectifications, 体外循环 — archived beside
+    the weekly PDFs (bulletins/). Default: the last complete month."""
+    import logging
+    import os
+
+    if store:
+        os.environ["PULSE_STORE"] = store
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    from dashboard.auth.access import SYSTEM
+    from dashboard.domain.metrics import default_as_of
+    from dashboard.manage import bulletin as bulletins
+    from dashboard.manage.common import ManageError
+    from dashboard.snapshot.render import RenderError
+    from dashboard.store import Store, StoreEmpty
+
+    try:
+        if month and quarter:
+            raise ValueError("give --month or --quarter, not both")
+        if month:
+            request = bulletins.BulletinRequest.month(month)
+        elif quarter:
+            request = bulletins.BulletinRequest.quarter(quarter)
+        else:
+            request = bulletins.BulletinRequest.last("month", default_as_of(Store(access=SYSTEM)))
+    except (ManageError, ValueError, StoreEmpty) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        from dashboard.snapshot.schedule import produce_bulletins
+
+        ((path, meta, seconds),) = produce_bulletins([request], url=url, out=out, timeout=timeout)
+    except RenderError as exc:
+        err.print(f"[red]通报生成失败[/red] {exc}")
+        raise typer.Exit(1) from None
+    sys.stdout.write(f"{path}  ({meta.get('period_label')}, {seconds:.1f} s)\n")
+
+
+@app.command("ledger")
+def ledger_command(
+    status: Annotated[str | None, typer.Option(help="待整改 | 整改中 | 已销号")] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only items past their deadline.")
+    ] = False,
+    fmt: Format = "table",
+    store: StoreOpt = None,
+) -> None:
+    """整改台账: every item with its last step (items are opened and closed on the page)."""
+    import polars as pl
+
+    from dashboard.auth.access import SYSTEM
+    from dashboard.manage import ledger
+    from dashboard.store import Store, StoreEmpty
+
+    _use_store(store)
+    try:
+        names = dict(
+            Store(store, access=SYSTEM)
+            .sql("select town_code, town_name from towns", public=True)
+            .rows()
+        )
+    except StoreEmpty:
+        names = {}
+    found = ledger.items(SYSTEM, status=status, overdue_only=overdue)
+    rows = ledger.as_rows(SYSTEM, found, names)
+    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+    if fmt == "table" and rows:
+        frame = frame.select("编号", "乡镇", "责任部门", "问题", "截止日期", "状态", "是否逾期")
+    _emit(frame, fmt, f"整改台账 ({len(rows)} 项)")
+
+
 def main() -> None:
     import os
 

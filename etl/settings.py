@@ -396,6 +396,90 @@ SETTINGS: tuple[Setting, ...] = (
         "changed for this many seconds (a file still being written is left alone).",
     ),
     Setting("backup.keep", 30, "`pulse backup --out FOLDER`: archives kept in that folder."),
+    # the management loop (issue 17): early warnings, 办件抽查, 整改台账, 书面说明, 通报 —
+    # docs/management.md
+    Setting(
+        "notify.cron",
+        "0 8 * * *",
+        "`pulse schedule`: when to send the early warnings (crontab; default every day 08:00).",
+    ),
+    Setting("notify.timezone", "Asia/Shanghai", "Time zone of notify.cron."),
+    Setting(
+        "notify.base_url",
+        "",
+        "Address of the dashboard as officials open it, for the links in warnings (e.g. "
+        '"https://pulse.county.gov.cn"). Empty: http://<serve.host>:<serve.port>.',
+    ),
+    Setting(
+        "notify.lookback_days",
+        365,
+        "Early warnings watch the open cases and tickets accepted within this many days "
+        "before 数据截至 (the period of the figures they equal).",
+    ),
+    Setting(
+        "notify.max_rows_per_dept",
+        10,
+        "Cases (or tickets) listed per department in one warning; the rest are counted and linked.",
+    ),
+    Setting(
+        "notify.max_parts",
+        5,
+        "Most messages one warning is split into for a group robot (企业微信 allows 20 a "
+        "minute); the last one then counts what is left and links to it.",
+    ),
+    Setting("notify.wecom_max_bytes", 4096, "企业微信 group robot: most bytes of one message."),
+    Setting("notify.dingtalk_max_bytes", 20000, "钉钉 custom robot: most bytes of one message."),
+    Setting("notify.retries", 3, "Attempts to deliver one warning within a run."),
+    Setting(
+        "notify.retry_backoff_seconds",
+        30,
+        "Wait before the second attempt; doubled before each further one. A warning still "
+        "undelivered stays unsent in the log and is tried again by the next run.",
+    ),
+    Setting("notify.timeout_seconds", 15, "Seconds to wait for a webhook or SMTP server."),
+    Setting(
+        "notify.threshold_indicators",
+        ["on_time_rate", "satisfaction_rate", "evaluation_rate", "hotline_on_time_rate"],
+        "Figures whose crossing of their target (targets.*) is announced, once per period, per "
+        "town.",
+    ),
+    Setting(
+        "notify.threshold_period",
+        "this_month",
+        "Period of the threshold alerts, as the pages name periods (this_month, this_week, …).",
+    ),
+    Setting(
+        "audit_sample.per_dept",
+        5,
+        "办件抽查: cases drawn per department each month (a department with fewer gives all).",
+    ),
+    Setting(
+        "audit_sample.checks",
+        ["录入及时规范", "材料归档完整", "办理合规"],
+        "办件抽查: what is checked for each drawn case (each 合格 or 不合格 with a note).",
+    ),
+    Setting(
+        "ledger.deadline_workdays",
+        10,
+        "整改台账: default deadline of a new item, in working days after the day it is opened.",
+    ),
+    Setting(
+        "explanations.evaluation_rate_below",
+        0.9,
+        "书面说明: departments (and windows) whose 评价率 for the month is below this must "
+        "explain (the county's rule for 漏评 is 1.0: any case left unrated).",
+    ),
+    Setting(
+        "explanations.satisfaction_below",
+        1.0,
+        "书面说明: … or whose 满意度 is below this (default: anything under 100%).",
+    ),
+    Setting(
+        "bulletin.issuer",
+        "",
+        "通报: the issuing office printed at the top (e.g. 示范县政务服务管理办公室). Empty: "
+        "the county's name only.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

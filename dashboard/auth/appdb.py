@@ -1,4 +1,4 @@
-"""The app database: users, sessions, the audit log and (later) the management records.
+"""The app database: users, sessions, the audit log and the management records (issue 17).
 
 SQLite in WAL mode through the standard library, beside the store (settings.app_db_path()).
 Several gunicorn workers and the CLI write to it at once: WAL lets readers go on while one
@@ -72,6 +72,109 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at text not null
     );
     create table app_meta (key text primary key, value text);
+    """,
+    # the management loop (issue 17): dashboard/manage/, docs/management.md
+    """
+    create table notify_subscriptions (
+        id integer primary key,
+        name text not null,
+        channel text not null check (channel in ('email', 'wecom', 'dingtalk')),
+        target text not null,                       -- e-mail address or webhook URL
+        secret text,                                -- 钉钉 robot signing secret (加签)
+        user_name text,                             -- a town account: its towns when sending
+        towns text not null default '[]',           -- JSON list of town codes
+        county_wide integer not null default 0,     -- every town (never implied)
+        kinds text not null default '[]',           -- JSON: warning, overdue, hotline, threshold
+        enabled integer not null default 1,
+        created_at text not null,
+        created_by text
+    );
+    create table notify_log (
+        id integer primary key,
+        recipient text not null,                    -- channel:target
+        kind text not null,                         -- case | ticket | threshold
+        record_id text not null,
+        state text not null,                        -- warning | overdue | hotline_overdue | below:…
+        town_code text,
+        status text not null default 'pending'
+            check (status in ('pending', 'sent', 'expired')),
+        attempts integer not null default 0,
+        last_error text,
+        first_at text not null,
+        last_attempt_at text,
+        sent_at text,
+        unique (recipient, kind, record_id, state)
+    );
+    create index notify_log_status on notify_log(recipient, status);
+    create table audit_draws (
+        month text not null,                        -- YYYY-MM
+        case_id text not null,
+        town_code text not null,
+        dept_name text not null,
+        window_name text,
+        item_name text,
+        channel text,
+        accepted_at text,
+        completed_at text,
+        status text,
+        position integer not null,                  -- order within the department
+        drawn_at text not null,
+        drawn_by text not null,
+        primary key (month, case_id)
+    );
+    create index audit_draws_town on audit_draws(month, town_code, dept_name);
+    create table audit_checks (
+        month text not null,
+        case_id text not null,
+        check_name text not null,
+        result text not null check (result in ('合格', '不合格')),
+        note text not null default '',
+        checked_by text not null,
+        checked_at text not null,
+        primary key (month, case_id, check_name),
+        foreign key (month, case_id) references audit_draws(month, case_id)
+    );
+    create table ledger_items (
+        id integer primary key,
+        source text not null,                       -- figure, list, outside, review, audit …
+        problem text not null,
+        rows_href text,                             -- the rows behind it (a path of this site)
+        town_code text,                             -- null: a county-level department
+        dept_name text,
+        indicator text,
+        period_from text,
+        period_to text,
+        ref text,                                   -- case, evaluation or ticket id, audit check
+        workdays integer not null,
+        deadline text not null,                     -- the last working day (YYYY-MM-DD)
+        status text not null default '待整改' check (status in ('待整改', '整改中', '已销号')),
+        opened_at text not null,
+        opened_by text not null,
+        updated_at text not null,
+        closed_at text,
+        closed_by text
+    );
+    create index ledger_town on ledger_items(town_code, status);
+    create table ledger_steps (
+        id integer primary key,
+        item_id integer not null references ledger_items(id),
+        status text not null,
+        note text not null default '',
+        by_user text not null,
+        by_role text,
+        at text not null
+    );
+    create index ledger_steps_item on ledger_steps(item_id);
+    create table explanations (
+        month text not null,
+        town_code text not null,
+        dept_name text not null,
+        window_name text not null default '',       -- empty: the department as a whole
+        text text not null,
+        by_user text not null,
+        at text not null,
+        primary key (month, town_code, dept_name, window_name)
+    );
     """,
 )
 

@@ -37,7 +37,7 @@ from etl import settings
 log = logging.getLogger("pulse.gate")
 
 JOB = Access("report-job", "job", None)
-API_PREFIXES = ("/_dash-", "/export/", "/snapshots/file/", "/admin/")
+API_PREFIXES = ("/_dash-", "/export/", "/snapshots/file/", "/admin/", "/manage/")
 WARMUP = "pulse.warmup"  # a WSGI environ key only the server itself can set
 
 

@@ -30,6 +30,7 @@ ROUTES: tuple[tuple[str, tuple[Role, ...]], ...] = (
     ("/export/", ANALYSTS),  # and only the viewer's towns' rows (the Store)
     ("/snapshots/file/", ANALYSTS),  # town users: their towns' reports only (the route)
     ("/admin/", ("admin",)),
+    ("/manage/", ANALYSTS),  # issue 17: each form and download checks the role and towns itself
 )
 
 # Module of the analyst shell's callbacks (URL ↔ filters, 数据截至, navigation links).

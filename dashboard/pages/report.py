@@ -224,6 +224,7 @@ class _Builder:
             self.outside(),
             self.hotline_and_reviews(),
             self.bad_reviews(),
+            self.rectifications(),
         ]
 
     def cover(self) -> html.Section:
@@ -650,6 +651,44 @@ class _Builder:
             else html.P("本期无差评。", className="report-note"),
             cls="flow",
         )
+
+    def rectifications(self) -> html.Section:
+        """整改销号情况: the rectification ledger (dashboard/manage/ledger.py) per town."""
+        r = self.r
+        rows, totals = [], [0, 0, 0, 0]
+        for x in r.rectifications:
+            name = (
+                r.town_names.get(x["town_code"], x["town_code"]) if x["town_code"] else "县级部门"
+            )
+            counts = [x["opened"], x["closed"], x["open_at_end"], x["overdue_at_end"]]
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+            overdue = html.Td(f"{counts[3]:,}", className="num rag-red" if counts[3] else "num")
+            rows.append(
+                [
+                    html.Td(name, className="town"),
+                    *(html.Td(f"{n:,}", className="num") for n in counts[:3]),
+                    overdue,
+                ]
+            )
+        if len(rows) > 1:
+            rows.append(
+                [
+                    html.Td("合计", className="town"),
+                    *(html.Td(f"{n:,}", className="num") for n in totals),
+                ]
+            )
+        note = (
+            f"整改台账中本期({r.period.start:%m月%d日}至{r.period.end:%m月%d日})新立项和销号的事项,"
+            "以及截至期末仍未销号的事项(其中已超过整改期限的为逾期)。"
+        )
+        body = (
+            self.table(
+                ["乡镇", "本期新增", "本期销号", "期末未销号", "其中逾期"], rows, cls="rect-table"
+            )
+            if rows
+            else html.P("本期整改台账无新增、销号或未销号的事项。", className="report-note")
+        )
+        return self.page("整改销号情况", html.P(note, className="report-note"), body)
 
 
 def _goal(k: str) -> str:

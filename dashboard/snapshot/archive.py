@@ -38,6 +38,8 @@ def file_name(meta: dict[str, Any]) -> str:
     """<county>-<YYYY>-W<ww>[-<town_code>].pdf, or <county>-<from>_<to>[-<town_code>].pdf."""
     county = _SAFE.sub("_", str(meta["county"])).strip("_") or "county"
     when = meta.get("week") or f"{meta['from']}_{meta['to']}"
+    if meta.get("bulletin"):  # 通报 (dashboard/manage/bulletin.py): <county>-通报-2026-10.pdf
+        when = f"通报-{meta['bulletin']}"
     town = f"-{_SAFE.sub('_', meta['town_code'])}" if meta.get("town_code") else ""
     return f"{county}-{when}{town}.pdf"
 

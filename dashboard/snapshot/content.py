@@ -173,6 +173,9 @@ class Report:
     compared: str = (
         "较上期"  # how the change is named (domain/comparisons.py: 较上周, 较上月同期 …)
     )
+    # 整改销号情况 (the ledger, dashboard/manage/ledger.py): per town, opened and closed in
+    # the period, open at its end and of those past their deadline
+    rectifications: list[dict] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -316,7 +319,16 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         outside_note=note,
         town_names=names,
         compared=spans.label,
+        rectifications=_rectifications(period, town),
     )
+
+
+def _rectifications(period: periods.Period, town: str | None) -> list[dict]:
+    from dashboard.auth.access import current
+    from dashboard.manage import ledger
+
+    towns = [town] if town else None
+    return ledger.summary_by_town(current(), period.start, period.end, towns=towns)
 
 
 def _outside(store: Store, params: Params, scope: Scope) -> tuple[list[Any] | None, str]:

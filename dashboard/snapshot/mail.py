@@ -121,6 +121,22 @@ def send(
     """Send one archived PDF to `to`, with retries and backoff. Never raises for a delivery
     failure: the result says what happened (and the log has every attempt)."""
     msg = message(cfg, path, to, meta)
+    ok, attempts, errors = send_with_retries(
+        cfg, msg, f"snapshot e-mail {path.name} → {', '.join(to)}", sleep, keeps=path
+    )
+    return Delivery(path.name, to, ok, attempts, _now(), errors)
+
+
+def send_with_retries(
+    cfg: SmtpConfig,
+    msg: EmailMessage,
+    label: str,
+    sleep: Callable[[float], None] = time.sleep,
+    keeps: Path | None = None,
+) -> tuple[bool, int, list[str]]:
+    """Send one message, trying cfg.retries times with cfg.backoff doubling between attempts
+    (the snapshots and the early warnings of dashboard/manage both send through here).
+    Returns (delivered, attempts, errors); never raises for a delivery failure."""
     errors: list[str] = []
     for attempt in range(1, cfg.retries + 1):
         try:
@@ -130,9 +146,8 @@ def send(
             if attempt < cfg.retries:
                 wait = cfg.backoff * 2 ** (attempt - 1)
                 log.warning(
-                    "snapshot e-mail %s → %s failed (attempt %d/%d): %s; retrying in %.0f s",
-                    path.name,
-                    ", ".join(to),
+                    "%s failed (attempt %d/%d): %s; retrying in %.0f s",
+                    label,
                     attempt,
                     cfg.retries,
                     errors[-1],
@@ -141,18 +156,16 @@ def send(
                 sleep(wait)
             else:
                 log.error(
-                    "snapshot e-mail %s → %s failed after %d attempts: %s (the file stays in "
-                    "the archive: %s)",
-                    path.name,
-                    ", ".join(to),
+                    "%s failed after %d attempts: %s%s",
+                    label,
                     attempt,
                     errors[-1],
-                    path,
+                    f" (the file stays in the archive: {keeps})" if keeps else "",
                 )
         else:
-            log.info("snapshot e-mail %s → %s sent (attempt %d)", path.name, ", ".join(to), attempt)
-            return Delivery(path.name, to, True, attempt, _now(), errors)
-    return Delivery(path.name, to, False, cfg.retries, _now(), errors)
+            log.info("%s sent (attempt %d)", label, attempt)
+            return True, attempt, errors
+    return False, cfg.retries, errors
 
 
 def recipients_for(meta: dict[str, Any]) -> list[str]:

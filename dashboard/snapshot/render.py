@@ -179,7 +179,8 @@ class Renderer:
 
     def _render(self, request: Request) -> Rendered:
         started = time.monotonic()
-        url = f"{self.base}/report{request.query()}"
+        # the weekly report; a 通报 (dashboard/manage/bulletin.py) names its own page
+        url = f"{self.base}{getattr(request, 'page', '/report')}{request.query()}"
         from dashboard.auth.sessions import JOB_HEADER
 
         context = self._browser.new_context(
@@ -235,7 +236,7 @@ class Renderer:
             )
             pdf = page.pdf(
                 format="A4",
-                landscape=True,
+                landscape=getattr(request, "landscape", True),
                 print_background=True,
                 display_header_footer=True,
                 header_template="<div></div>",

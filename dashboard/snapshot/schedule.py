@@ -202,6 +202,7 @@ def run_forever(
             log.info("weekly snapshot done; next run %s", job.next_run_time)
 
     scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    add_daily_warnings(scheduler)  # issue 17: early warnings, notify.cron (every day 08:00)
     if run_now:
         try:
             weekly_job(towns=towns, url=url)
@@ -212,3 +213,53 @@ def run_forever(
         ", ".join(f"{t:%Y-%m-%d %H:%M %Z}" for t in next_runs(cron, timezone)),
     )
     scheduler.start()
+
+
+def notify_trigger():
+    """The daily early warnings' trigger (notify.cron in notify.timezone)."""
+    return trigger(str(settings.get("notify.cron")), str(settings.get("notify.timezone")))
+
+
+def add_daily_warnings(scheduler) -> None:
+    """`pulse notify` every day on notify.cron (dashboard/manage/warnings.py)."""
+    from dashboard.manage.warnings import daily_job
+
+    scheduler.add_job(
+        daily_job,
+        notify_trigger(),
+        id="daily-warnings",
+        name="early warnings (pulse notify)",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
+    cron, tz = str(settings.get("notify.cron")), str(settings.get("notify.timezone"))
+    (first,) = next_runs(cron, tz, n=1)
+    log.info(
+        "pulse schedule: early warnings (pulse notify) next at %s", f"{first:%Y-%m-%d %H:%M %Z}"
+    )
+
+
+def produce_bulletins(
+    requests: list,
+    url: str | None = None,
+    out: Path | None = None,
+    timeout: float | None = None,
+) -> list[tuple[Path, dict[str, Any], float]]:
+    """通报 (dashboard/manage/bulletin.py BulletinRequest): render each as the weekly PDF is
+    rendered and archive it in bulletins/, or write it to `out` (one request)."""
+    from dashboard.manage.bulletin import archive_dir
+
+    if out is not None and len(requests) != 1:
+        raise ValueError("--out takes exactly one bulletin")
+    done = []
+    with Renderer(url, timeout=timeout) as renderer:
+        for request in requests:
+            rendered = renderer.render(request)
+            if out is not None:
+                archive.write_atomic(out, rendered.pdf)
+                path = out
+            else:
+                path = archive.publish(rendered.pdf, rendered.meta, folder=archive_dir())
+            done.append((path, rendered.meta, rendered.seconds))
+    return done
