@@ -18,6 +18,7 @@ from dashboard.components import context
 from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
+from dashboard.outside_export import register_routes as register_outside_export_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
@@ -67,6 +68,7 @@ def create_app() -> dash.Dash:
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
+    register_outside_export_routes(app.server)  # 体外循环's evidence CSV
     register_admin_routes(app.server)  # 审计日志 CSV
     register_health_routes(app.server)  # GET /healthz for monitoring (no login)
     return app
