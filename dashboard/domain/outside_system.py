@@ -445,7 +445,8 @@ def volume_text(s: Signal) -> str:
     if s.name in ("late_entry", "batch_entry"):
         return f"本期受理办件 {s.volume:,} 件"
     if s.name == "instant_closure":
-        return f"已办结的承诺件(承诺时限 1 个工作日及以上){s.volume:,} 件"
+        least = max(thresholds()["instant_min_promised"], 1)
+        return f"已办结的承诺件(承诺时限 {least} 个工作日及以上){s.volume:,} 件"
     if s.name == "missing_case_refs":
         return f"填写了办件编号的评价 {s.volume:,} 条"
     if s.name == "evals_without_cases":
