@@ -20,6 +20,7 @@ from dashboard.export_routes import register_routes as register_export_routes
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
 from dashboard.manage_routes import register_routes as register_manage_routes
+from dashboard.outside_export import register_routes as register_outside_export_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
 from dashboard.store import StoreEmpty, default_store
 from etl import settings
@@ -70,6 +71,7 @@ def create_app() -> dash.Dash:
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
     register_export_routes(app.server)  # 办件查询's CSV/Excel exports
+    register_outside_export_routes(app.server)  # 体外循环's evidence CSV
     register_admin_routes(app.server)  # 审计日志 CSV
     register_health_routes(app.server)  # GET /healthz for monitoring (no login)
     register_manage_routes(app.server)  # 整改台账, 办件抽查, 书面说明 forms; 通报 (issue 17)

@@ -31,3 +31,16 @@ def cases_href(filters: Filters) -> str:
     flag = indicator if indicator in CASE_STATES else filters.extra.get("flag")
     f = Filters(filters.period, filters.date_from, filters.date_to, towns, depts, filters.channel)
     return "/cases" + f.with_extra(flag=flag).to_query()
+
+
+def outside_href(
+    filters: Filters, town: str | None = None, dept: str | None = None, signal: str | None = None
+) -> str:
+    """The 体外循环 page: one department's signals and evidence (town and dept), a town's
+    flagged departments (town only) or every flagged department the viewer may see, for the
+    period (and chosen towns/departments) of `filters`; `signal` opens that signal's rows.
+    Other page state (an indicator, a grid's sort) is not carried over."""
+    f = Filters(
+        filters.period, filters.date_from, filters.date_to, filters.towns, filters.depts
+    ).with_extra(town=town, dept=dept, signal=signal)
+    return "/outside" + f.to_query()

@@ -27,6 +27,7 @@ ROUTES: tuple[tuple[str, tuple[Role, ...]], ...] = (
     ("/_reload-hash", SIGNED_IN),
     ("/_favicon", SIGNED_IN),
     ("/_dash-update-component", SIGNED_IN),  # then per callback: callback_roles()
+    ("/export/outside.csv", ANALYSTS),  # 体外循环 evidence: the viewer's towns only (Store)
     ("/export/", ANALYSTS),  # and only the viewer's towns' rows (the Store)
     ("/snapshots/file/", ANALYSTS),  # town users: their towns' reports only (the route)
     ("/admin/", ("admin",)),

@@ -22,7 +22,7 @@ from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
 from dashboard.components.format import STATUS_COLORS, fmt, status, target
-from dashboard.domain import comparisons, indicators, ranking
+from dashboard.domain import comparisons, indicators, outside_system, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.errors import RequestError
 from dashboard.snapshot import content
@@ -143,24 +143,6 @@ EVAL_COLUMNS = {
     "rectify_status": "整改状态",
     "rectify_deadline_at": "整改期限",
     "rectified_at": "整改完成",
-}
-EVIDENCE_COLUMNS = {
-    "case_id": "办件编号",
-    "eval_id": "评价编号",
-    "item_name": "事项",
-    "channel": "申报方式",
-    "promised_days": "承诺时限",
-    "accepted_at": "受理时间",
-    "recorded_at": "录入时间",
-    "completed_at": "办结时间",
-    "entry_lag": "迟录(工作日)",
-    "burst": "5分钟内录入",
-    "close_minutes": "办结用时(分)",
-    "eval_channel": "评价渠道",
-    "rated_at": "评价时间",
-    "rating": "评价等级",
-    "last_case_at": "最近办件",
-    "evaluations_in_period": "期间评价数",
 }
 
 
@@ -537,7 +519,8 @@ class _Builder:
             body = [
                 html.P(
                     f"共 {len(r.outside)} 个部门出现体外循环迹象(办件未在平台实时办理)。"
-                    "各信号的口径见 docs/outside-system.zh.md;下附每个信号的示例记录。",
+                    "各信号的口径见 docs/outside-system.zh.md;下附每个信号计入的前几条记录,"
+                    "全部记录见看板“体外循环”页(可导出)。",
                     className="report-note",
                 ),
                 self.table(["乡镇", "部门", "信号", "证据"], rows, cls="outside-table"),
@@ -546,19 +529,33 @@ class _Builder:
         return self.page("体外循环", *body, cls="flow")
 
     def evidence(self) -> list[html.Div]:
+        """The first rows each signal counted (outside_system.evidence, most telling first),
+        with the columns that prove each row, and how many there are in all."""
         out = []
         for f in self.r.outside or []:
             for s in f.signals:
                 frame = getattr(f, "evidence", {}).get(s.name)
                 if frame is None or frame.is_empty():
                     continue
-                cols = [c for c in EVIDENCE_COLUMNS if c in frame.columns]
-                rows = [[_text(row[c]) for c in cols] for row in frame.iter_rows(named=True)]
+                cols = [c for c in outside_system.evidence_fields(s.name) if c in frame.columns]
+                rows = [
+                    [outside_system.display_value(c, row[c]) or "—" for c in cols]
+                    for row in frame.iter_rows(named=True)
+                ]
+                unit = outside_system.UNITS[s.name]
+                shown = f"前 {frame.height} {unit},共 {s.hits:,} {unit}"
                 out.append(
                     html.Div(
                         [
-                            html.H4(f"{f.town_name} · {f.dept_name} · {s.label_zh}(示例)"),
-                            self.table([EVIDENCE_COLUMNS[c] for c in cols], rows, cls="case-table"),
+                            html.H4(
+                                f"{f.town_name} · {f.dept_name} · {s.label_zh} · "
+                                f"{outside_system.COUNTED[s.name]}({shown})"
+                            ),
+                            self.table(
+                                [outside_system.FIELD_LABELS[c] for c in cols],
+                                rows,
+                                cls="case-table",
+                            ),
                         ],
                         className="evidence",
                     )

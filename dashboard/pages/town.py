@@ -30,7 +30,7 @@ from dashboard.components.tables import data_grid, section_header
 from dashboard.domain import lateness
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS, figures_query
-from dashboard.drill import rows_href
+from dashboard.drill import outside_href, rows_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.store import Scope, StoreEmpty
@@ -113,7 +113,7 @@ def layout(**query) -> html.Div:
                 className="align-items-center g-3 mb-3",
             ),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
-            section_header("部门", "点击数字查看其明细;体外循环列由体外循环检测给出。"),
+            section_header("部门", "点击数字查看其明细;点击体外循环列查看该部门各项信号及证据。"),
             data_grid(Ids.DEPTS, "params.data.dept_name", auto_height=True, min_width=66),
             section_header("事项", "按事项统计本期受理的办件;点击一行查看该事项的办件。"),
             data_grid(Ids.ITEMS, "params.data.item_code", height="360px"),
@@ -216,6 +216,7 @@ def department_table(frame: pl.DataFrame) -> tuple[list[dict], list[dict]]:
                     "field": "outside_system",
                     "headerName": labels.PAGE_FIELDS["outside_system"],
                     "cellClassRules": {"flag-outside": "params.value"},
+                    "cellClass": "drillable",  # opens the department's 体外循环 evidence
                     "minWidth": 120,
                     "tooltipField": "outside_system",
                 }
@@ -276,6 +277,8 @@ def drill(cell, month_click, week_click, query):
         dept = (cell or {}).get("rowId")
         if not isinstance(dept, str) or not dept or len(dept) > 100:
             return no_update
+        if column == "outside_system":
+            return outside_href(f, town[0], dept)
         if column not in DEPT_COLUMNS:
             column = "cases"
         return rows_href(f, column, town=town[0], dept=dept)

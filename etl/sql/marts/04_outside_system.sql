@@ -17,6 +17,42 @@
 --     cases / (working days × 48);
 --   * instant closure is measured up to 120 minutes (a longer threshold counts as 120).
 
+-- THE rule of each signal for one record (or for a rollup row of identical records). The
+-- signals below count the records for which it holds, and the evidence lists exactly those
+-- records (dashboard/queries/outside__<signal>.sql call the same macros on the records).
+--   late       recorded more than late_workdays working days after acceptance
+--   batch      recorded at least batch_min_lag (≥ 1) working days late, inside a burst of at
+--              least burst_threshold records (the department's threshold for the period)
+--   closable   办结 with promised_days ≥ instant_min_promised (≥ 1): the instant-closure base
+--   instant    closable and closed within instant_minutes (at most 120) of acceptance
+--   judged_ref names a 办件编号 and is rated after the grace period from the first loaded case
+--   missing_ref  a judged reference to a 办件编号 no loaded case has
+--   unmatched  names no case on the platform: no 办件编号, or a missing one (judged as above;
+--              in the grace period a missing reference may be a case from before the data)
+create or replace macro outside_is_late(entry_lag, late_workdays) as
+    coalesce(entry_lag > late_workdays, false);
+
+create or replace macro outside_is_batch(entry_lag, burst, burst_threshold, batch_min_lag) as
+    coalesce(entry_lag >= greatest(batch_min_lag, 1) and burst >= burst_threshold, false);
+
+create or replace macro outside_is_closable(is_done, promised_days, instant_min_promised) as
+    coalesce(is_done and promised_days >= greatest(instant_min_promised, 1), false);
+
+create or replace macro outside_is_instant(is_done, promised_days, close_minutes,
+        instant_min_promised, instant_minutes) as
+    outside_is_closable(is_done, promised_days, instant_min_promised)
+        and coalesce(close_minutes < least(instant_minutes, 120), false);
+
+create or replace macro outside_is_judged_ref(names_case, day, first_day, grace_days) as
+    coalesce(names_case and day >= first_day + grace_days, false);
+
+create or replace macro outside_is_missing_ref(names_missing_case, day, first_day, grace_days) as
+    coalesce(names_missing_case and day >= first_day + grace_days, false);
+
+create or replace macro outside_is_unmatched(names_case, names_missing_case, day, first_day,
+        grace_days) as
+    not names_case or outside_is_missing_ref(names_missing_case, day, first_day, grace_days);
+
 -- grain: one row per case
 --   entry_lag      working days from the acceptance date to the recording date: workday_seq
 --                  of the recording date − workday_seq of the acceptance date (0 = the same
@@ -24,7 +60,12 @@
 --   burst          for cases recorded 1 or more working days late: how many of the
 --                  department's records (this one included) were entered within 5 minutes
 --                  before or after it
---   recorded_period_end  (late cases) recorded on the last working day of a week or month
+--   recorded_period_end  (late cases) recorded on the last working day of its week or of its
+--                  month: a working day whose next working day falls in a later ISO week
+--                  (Monday to Sunday) or a later calendar month — usually a Friday (a
+--                  Saturday when it is a 调休 working day, a Thursday before a Friday off)
+--                  or the month's last working day. Not a weekend: nothing is said about
+--                  Saturdays or Sundays.
 --   close_minutes  for 办结 cases with promised_days ≥ 1 completed within 120 minutes of
 --                  acceptance: whole minutes from acceptance to completion
 create or replace macro outside_case_flags(src := 'cases') as table
@@ -91,18 +132,21 @@ select town_code, dept_name, day, names_case, names_missing_case, count(*) as n
 from outside_eval_flags_now
 group by all;
 
--- The records example rows are drawn from (dashboard/outside_system.evidence), kept small at
--- load as open_cases is, so that evidence never recomputes the flags over every case (the
+-- The records evidence is drawn from (dashboard/domain/outside_system.evidence), kept small
+-- at load as open_cases is, so that evidence never recomputes the flags over every case (the
 -- 5-minute burst window, the anti-join of every evaluation against every case id).
 -- grain: one row per case recorded 1 or more working days late, or closed within 120 minutes
 create or replace table outside_case_examples as
 select * from outside_case_flags_now
 where entry_lag >= 1 or close_minutes is not null;
 
--- grain: one row per evaluation naming a 办件编号 no loaded case has
-create or replace table outside_missing_refs as
+-- grain: one row per evaluation that names no loaded case (no 办件编号, or one no loaded
+-- case has): the records 评价所指办件不存在 and 有评价无办件 count are among these
+create or replace table outside_eval_examples as
 select * from outside_eval_flags_now
-where names_missing_case;
+where not names_case or names_missing_case;
+
+drop table if exists outside_missing_refs;  -- its rows are in outside_eval_examples now
 
 drop table outside_case_flags_now;
 drop table outside_eval_flags_now;
@@ -122,13 +166,18 @@ from outside_eval_flags();
 -- a case or an evaluation in the period (stationed_silent: every department with 应进驻 = 是).
 -- bucket 'week' or 'month' judges every week or month of [date_from, date_to] (clipped to it)
 -- as a period of its own, 'none' the whole period (period_start = date_from).
---   value / threshold  the share (late, batch, instant, missing refs), evaluations per case
---                      (evals_without_cases, cases counted as at least 1), or the number of
---                      cases (stationed_silent: flagged when value <= threshold)
---   volume             the records the value is computed over (working days of the period
---                      within the loaded data for stationed_silent); a signal flags only with
---                      volume >= min_volume (>= silent_min_workdays for stationed_silent)
---   hits               the records that count towards the value
+--   value / threshold  the share (late, batch, instant, missing refs), evaluations naming
+--                      no platform case per case (evals_without_cases, cases counted as at
+--                      least 1), or the number of cases (stationed_silent: flagged when
+--                      value <= threshold)
+--   volume             the records the value is computed over (all the department's
+--                      evaluations for evals_without_cases, working days of the period within
+--                      the loaded data for stationed_silent); a signal flags only with
+--                      volume >= min_volume (hits >= min_volume for evals_without_cases,
+--                      >= silent_min_workdays working days for stationed_silent)
+--   hits               the records that count towards the value: exactly the records the
+--                      evidence lists (dashboard/queries/outside__<signal>.sql; for
+--                      stationed_silent the department's cases of the period)
 -- Signals:
 --   late_entry          cases recorded more than late_workdays working days after acceptance
 --                       (entry_lag > late_workdays), share of the period's cases
@@ -141,7 +190,12 @@ from outside_eval_flags();
 --                       evaluations that name one. Evaluations rated in the first
 --                       missing_grace_days days of the loaded case data are not judged (they
 --                       may name cases accepted before it)
---   evals_without_cases evaluations per case of the period >= ewc_ratio
+--   evals_without_cases evaluations naming no case on the platform (no 办件编号, or one no
+--                       loaded case has, judged as for missing_case_refs) per case of the
+--                       period >= ewc_ratio, with at least min_volume such evaluations. An
+--                       evaluation naming a loaded case is evidence that the case is on the
+--                       platform, so it never counts here (volume: all the department's
+--                       evaluations of the period, for context)
 --   stationed_silent    a department with 应进驻 = 是 at the town has <= silent_max_cases cases
 --                       in a period of at least silent_min_workdays working days (counted
 --                       within the loaded data), while the town has cases; not raised when
@@ -182,7 +236,8 @@ c as (
 ),
 pace as (
     select c.town_code, c.dept_name, c.period_start, sum(c.n) as cases,
-        sum(c.n) / (greatest(any_value(s.workdays), 1) * 48.0) as normal_pace
+        sum(c.n) / (greatest(any_value(s.workdays), 1) * 48.0) as normal_pace,
+        greatest(batch_min_burst, batch_rate_ratio * normal_pace) as burst_threshold
     from c
     left join span s on s.period_start = c.period_start
     group by c.town_code, c.dept_name, c.period_start
@@ -191,28 +246,27 @@ case_counts as (
     select p.town_code, p.dept_name, p.period_start,
         any_value(p.cases) as cases,
         any_value(p.normal_pace) as normal_pace,
-        greatest(batch_min_burst, batch_rate_ratio * any_value(p.normal_pace)) as burst_threshold,
-        coalesce(sum(c.n) filter (where c.entry_lag > late_workdays), 0) as late,
-        sum(c.n * c.entry_lag) filter (where c.entry_lag > late_workdays) as late_lag_sum,
+        any_value(p.burst_threshold) as burst_threshold,
+        coalesce(sum(c.n) filter (where outside_is_late(c.entry_lag, late_workdays)), 0) as late,
+        sum(c.n * c.entry_lag) filter (
+            where outside_is_late(c.entry_lag, late_workdays)
+        ) as late_lag_sum,
         coalesce(sum(c.n) filter (
-            where c.entry_lag >= greatest(batch_min_lag, 1)
-              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+            where outside_is_batch(c.entry_lag, c.burst, p.burst_threshold, batch_min_lag)
         ), 0) as batch,
         coalesce(sum(c.n) filter (
-            where c.entry_lag >= greatest(batch_min_lag, 1)
-              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+            where outside_is_batch(c.entry_lag, c.burst, p.burst_threshold, batch_min_lag)
               and c.recorded_period_end
         ), 0) as batch_period_end,
         max(c.burst) filter (
-            where c.entry_lag >= greatest(batch_min_lag, 1)
-              and c.burst >= greatest(batch_min_burst, batch_rate_ratio * p.normal_pace)
+            where outside_is_batch(c.entry_lag, c.burst, p.burst_threshold, batch_min_lag)
         ) as max_burst,
         coalesce(sum(c.n) filter (
-            where c.is_done and c.promised_days >= greatest(instant_min_promised, 1)
+            where outside_is_closable(c.is_done, c.promised_days, instant_min_promised)
         ), 0) as closable,
         coalesce(sum(c.n) filter (
-            where c.is_done and c.promised_days >= greatest(instant_min_promised, 1)
-              and c.close_minutes < least(instant_minutes, 120)
+            where outside_is_instant(c.is_done, c.promised_days, c.close_minutes,
+                instant_min_promised, instant_minutes)
         ), 0) as instant
     from c
     join pace p on p.town_code = c.town_code and p.dept_name = c.dept_name
@@ -226,12 +280,17 @@ eval_counts as (
         end as period_start,
         sum(n) as evaluations,
         coalesce(sum(n) filter (
-            where names_case and day >= (select first_day from coverage) + missing_grace_days
+            where outside_is_judged_ref(names_case, day, (select first_day from coverage),
+                missing_grace_days)
         ), 0) as naming,
         coalesce(sum(n) filter (
-            where names_missing_case
-              and day >= (select first_day from coverage) + missing_grace_days
-        ), 0) as missing
+            where outside_is_missing_ref(names_missing_case, day, (select first_day from coverage),
+                missing_grace_days)
+        ), 0) as missing,
+        coalesce(sum(n) filter (
+            where outside_is_unmatched(names_case, names_missing_case, day,
+                (select first_day from coverage), missing_grace_days)
+        ), 0) as unmatched
     from query_table(evals_src)
     where day between date_from and date_to
     group by all
@@ -266,6 +325,7 @@ d as (
         coalesce(ev.evaluations, 0)::bigint as evaluations,
         coalesce(ev.naming, 0)::bigint as naming,
         coalesce(ev.missing, 0)::bigint as missing,
+        coalesce(ev.unmatched, 0)::bigint as unmatched,
         coalesce(sp.workdays, 0)::bigint as workdays,
         s.town_code is not null as must_station,
         a.town_code is not null as town_active
@@ -281,8 +341,8 @@ d as (
 ),
 judged as (
     select *,
-        evaluations >= min_volume
-            and evaluations / greatest(cases, 1) >= ewc_ratio as ewc_flagged
+        unmatched >= min_volume
+            and unmatched / greatest(cases, 1) >= ewc_ratio as ewc_flagged
     from d
 )
 select town_code, dept_name, period_start, 'late_entry' as signal,
@@ -317,8 +377,8 @@ where naming > 0
 union all by name
 select town_code, dept_name, period_start, 'evals_without_cases' as signal,
     ewc_flagged as flagged,
-    evaluations / greatest(cases, 1) as value, ewc_ratio::double as threshold,
-    evaluations as volume, evaluations as hits,
+    unmatched / greatest(cases, 1) as value, ewc_ratio::double as threshold,
+    evaluations as volume, unmatched as hits,
     * exclude (town_code, dept_name, period_start, ewc_flagged)
 from judged
 where evaluations > 0
