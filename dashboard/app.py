@@ -13,9 +13,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
-from dashboard.case_export import register_routes as register_export_routes
-from dashboard.components import context
+from dashboard.components import context, notices
 from dashboard.domain import periods
+from dashboard.drill import cases_href
+from dashboard.export_routes import register_routes as register_export_routes
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
 from dashboard.snapshot.archive import register_routes as register_snapshot_routes
@@ -63,6 +64,7 @@ def create_app() -> dash.Dash:
     )
     app.layout = _shell
     _register_shell_callbacks(app)
+    notices.register(app)  # what is wrong with the view the URL asks for
     gate.install(app)  # logins, roles and headers in front of every route (issue 13)
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
@@ -176,6 +178,7 @@ def _shell() -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.FILTERS),
             html.Div([nav, bar], id=Ids.NAV),
+            notices.placeholder(),
             dbc.Container(dash.page_container, fluid=True, className="pb-4"),
         ]
     )
@@ -272,10 +275,13 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         State({"type": Ids.NAV_LINK, "index": ALL}, "id"),
     )
     def carry_filters_in_links(query, ids):
-        """Moving between pages keeps the period and towns (page extras are dropped)."""
+        """Moving between pages keeps the period and towns (page extras are dropped); 办件查询
+        keeps the town, department and state the view was on (drill.cases_href)."""
         f = Filters.from_query(query)
         base = Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel)
-        return [i["index"] + base.to_query() for i in ids]
+        return [
+            cases_href(f) if i["index"] == "/cases" else i["index"] + base.to_query() for i in ids
+        ]
 
     bare = json.dumps(list(BARE_PATHS))
     app.clientside_callback(

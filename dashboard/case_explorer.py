@@ -10,16 +10,14 @@ Personal data leaves the store as stored — masked names and keyed hashes, neve
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import chain
 from typing import IO, Any, Literal
 
-from dashboard import errors, labels
+from dashboard import errors, exports, labels
+from dashboard.domain import indicators
 from dashboard.filters import Filters
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
@@ -27,11 +25,9 @@ from etl import settings
 Kind = Literal["text", "number", "date"]
 
 MAX_CONDITIONS = 4  # conditions per column filter
-BATCH_ROWS = 20_000  # rows per read while exporting
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# A cell starting with one of these is read as a formula by Excel, LibreOffice and WPS
-# (OWASP "CSV injection"); a leading apostrophe makes it text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TIME_FORMAT = exports.TIME_FORMAT
+FORMULA_PREFIXES = exports.FORMULA_PREFIXES
+neutralise = exports.neutralise
 
 
 @dataclass(frozen=True)
@@ -67,6 +63,13 @@ COLUMNS: tuple[Column, ...] = (
 BY_FIELD = {c.field: c for c in COLUMNS}
 GRID_COLUMNS = tuple(c for c in COLUMNS if c.in_grid)
 DEFAULT_SORT = (("accepted_at", "desc"),)
+# the states 办件查询 can filter on: figures of the registry (their flags), and 即办件
+FLAG_LABELS = {
+    "overdue_open": "超期未办结",
+    "warning_open": "超时预警",
+    "overdue_completed": "超期办结",
+    "instant": "即办件",
+}
 
 TEXT_OPS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith")
 NUMBER_OPS = (
@@ -124,7 +127,8 @@ class _Params:
 @dataclass(frozen=True)
 class CaseQuery:
     """The rows the explorer shows: the shell's filters (period by acceptance time, towns,
-    departments, channel) and the grid's sort and filter models, validated."""
+    departments, channel), a state (超期未办结 …: the very flags the figures count) and the
+    grid's sort and filter models, validated."""
 
     date_from: date
     date_to: date  # inclusive
@@ -133,6 +137,8 @@ class CaseQuery:
     channel: str = ""
     sort: tuple[tuple[str, str], ...] = DEFAULT_SORT
     filters: tuple[tuple[str, dict], ...] = ()
+    flag: str = ""  # one of FLAG_LABELS, "" for every case
+    as_of: datetime | None = None  # the moment the open-case states are judged at
 
     @classmethod
     def build(
@@ -143,6 +149,9 @@ class CaseQuery:
         filter_model: dict | None = None,
     ) -> CaseQuery:
         period = filters.resolve(as_of)
+        flag = filters.extra.get("flag", "")
+        if flag and flag not in FLAG_LABELS:
+            raise BadRequest("未知的办件状态筛选")
         return cls(
             date_from=period.start,
             date_to=period.end,
@@ -151,6 +160,8 @@ class CaseQuery:
             channel=filters.channel,
             sort=_sort(sort_model),
             filters=_filters(filter_model),
+            flag=flag,
+            as_of=as_of,
         )
 
     def _where(self, params: _Params) -> str:
@@ -165,9 +176,27 @@ class CaseQuery:
             where.append(f"list_contains({params.bind(list(self.depts))}, c.dept_name)")
         if self.channel:
             where.append(f"c.channel = {params.bind(self.channel)}")
+        if self.flag:
+            where.append(self._flag_condition(params))
         for name, model in self.filters:
             where.append(_condition(BY_FIELD[name], model, params))
         return " and ".join(where)
+
+    def _flag_condition(self, params: _Params) -> str:
+        """The cases of a state, by the very flags the figures count (01_flags.sql)."""
+        if self.flag == "instant":
+            return "c.promised_days = 0"  # 即办件 (contract §3)
+        flags = indicators.get(self.flag).trace
+        call = (
+            flags.flags.replace("$as_of", params.bind(self.as_of))
+            .replace(
+                "$online_channels", params.bind(list(settings.get("indicators.online_channels")))
+            )
+            .replace(
+                "$horizon", params.bind(int(settings.get("indicators.warning_horizon_workdays")))
+            )
+        )
+        return f"c.case_id in (select case_id from {call} where {flags.rows})"
 
     def _order(self) -> str:
         keys = [f"{BY_FIELD[f].sql} {d} nulls last" for f, d in self.sort]
@@ -388,63 +417,24 @@ def page(store: Store, query: CaseQuery, start: int, end: int) -> list[dict]:
 # --------------------------------------------------------------------------- export
 
 
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _batches(store: Store, query: CaseQuery, max_rows: int) -> Iterator[list[tuple]]:
+def batches(store: Store, query: CaseQuery, max_rows: int | None = None) -> exports.Batches:
+    """Every filtered row, batch by batch; TooManyRows at once when over the limit."""
+    most = export_max_rows() if max_rows is None else max_rows
     rows = count(store, query)
-    if rows > max_rows:
-        raise TooManyRows(rows, max_rows)
+    if rows > most:
+        raise TooManyRows(rows, most)
     sql, params = query.export_sql()
-    # a cursor of its own: the export streams while the thread's cursor serves other reads
-    cursor, reader = store.stream(sql, params, scope=query.scope, batch_rows=BATCH_ROWS)
-    try:
-        for batch in reader:
-            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            yield list(zip(*columns, strict=True))
-    finally:
-        cursor.close()
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime(TIME_FORMAT)
-    return "" if value is None else neutralise(value)
+    return exports.stream(store, sql, params, query.scope)
 
 
 def export_csv(
     store: Store, query: CaseQuery, max_rows: int | None = None, signature: str | None = None
 ) -> Iterator[bytes]:
-    """Every filtered row as UTF-8 CSV with a byte-order mark (so Excel reads Chinese), and
-    `signature` (who exported it, when) as the last row, so a leaked file can be traced.
-
-    Raises TooManyRows before the first byte when the rows exceed the export limit.
-    """
-    batches = _batches(store, query, export_max_rows() if max_rows is None else max_rows)
-    first = next(batches, None)  # counts and raises now, not halfway through a download
-
-    def chunks() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([c.label for c in COLUMNS])
-        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-        for batch in chain([first] if first is not None else [], batches):
-            yield _csv_rows(writer, buffer, batch)
-        if signature:
-            yield _csv_rows(writer, buffer, [(signature,)])
-
-    return chunks()
-
-
-def _csv_rows(writer, buffer: io.StringIO, batch: list[tuple]) -> bytes:
-    buffer.seek(0)
-    buffer.truncate()
-    writer.writerows([_csv_cell(v) for v in row] for row in batch)
-    return buffer.getvalue().encode("utf-8")
+    """Every filtered row as CSV (dashboard/exports.py): formulas neutralised, the
+    signature last. Raises TooManyRows before the first byte."""
+    rows = batches(store, query, max_rows)
+    first = next(rows, None)  # opens the stream now, not halfway through a download
+    return exports.csv_chunks([c.label for c in COLUMNS], exports.chained(first, rows), signature)
 
 
 def export_xlsx(
@@ -454,46 +444,8 @@ def export_xlsx(
     max_rows: int | None = None,
     signature: str | None = None,
 ) -> int:
-    """Every filtered row into an .xlsx written row by row (constant memory); text cells
-    are written as text, never as formulas. Returns the number of data rows."""
-    import xlsxwriter
-
-    batches = _batches(store, query, export_max_rows() if max_rows is None else max_rows)
-    first = next(batches, None)
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
+    """Every filtered row into an .xlsx (dashboard/exports.py). Returns the data rows."""
+    wide = [i for i, c in enumerate(COLUMNS) if c.kind == "date"]
+    return exports.xlsx_write(
+        target, [c.label for c in COLUMNS], batches(store, query, max_rows), signature, "办件", wide
     )
-    try:
-        sheet = book.add_worksheet("办件")
-        head = book.add_format({"bold": True, "bg_color": "#e8eef7"})
-        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        for i, c in enumerate(COLUMNS):
-            sheet.set_column(i, i, 20 if c.kind == "date" else 16)
-        sheet.freeze_panes(1, 0)
-        for i, c in enumerate(COLUMNS):
-            sheet.write_string(0, i, c.label, head)
-        r = 0
-        for batch in chain([first] if first is not None else [], batches):
-            for row in batch:
-                r += 1
-                for i, v in enumerate(row):
-                    if v is None:
-                        continue
-                    if isinstance(v, datetime):
-                        sheet.write_datetime(r, i, v, when)
-                    elif isinstance(v, int | float) and not isinstance(v, bool):
-                        sheet.write_number(r, i, v)
-                    else:
-                        sheet.write_string(r, i, neutralise(str(v)))
-        if signature:  # after a blank row, and in the file's properties
-            sheet.write_string(r + 2, 0, signature)
-            book.set_properties({"author": signature, "comments": signature})
-    finally:
-        book.close()
-    return r

@@ -103,9 +103,11 @@ class Filters:
         """The period as dates; named periods count from the 数据截至 date."""
         if self.period == "custom":
             if self.date_from and self.date_to:
-                return periods.Period(
-                    min(self.date_from, self.date_to), max(self.date_from, self.date_to), "custom"
-                )
+                if self.date_from > self.date_to:  # said, never silently swapped
+                    raise BadRequest(
+                        f"开始日期 {self.date_from} 晚于结束日期 {self.date_to},请重新选择期间"
+                    )
+                return periods.Period(self.date_from, self.date_to, "custom")
             return periods.named(DEFAULT_PERIOD, as_of.date())
         return periods.named(self.period, as_of.date())
 

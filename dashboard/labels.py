@@ -165,3 +165,32 @@ FRESHNESS_SOURCES = {
     "hotline": "来电时间",
     "evaluations": "评价时间",
 }
+
+# 明细 and its exports: the fields of the rows behind a figure (domain/indicators.py traces).
+ROW_FIELDS = {
+    "case_id": "办件编号",
+    "town_code": "乡镇代码",
+    "dept_name": "部门",
+    "item_name": "事项",
+    "channel": "申报方式",
+    "accepted_at": "受理时间",
+    "promised_days": "承诺时限",
+    "deadline_at": "办理期限",
+    "completed_at": "办结时间",
+    "status": "状态",
+    "recorded_at": "录入时间",
+    "eval_id": "评价编号",
+    "eval_channel": "评价渠道",
+    "rated_at": "评价时间",
+    "rating": "评价等级",
+    "rectify_status": "整改状态",
+    "rectified_at": "整改完成时间",
+    "rectify_deadline_at": "整改期限",
+    "ticket_id": "工单编号",
+    "request_type": "诉求类型",
+    "topic": "一级分类",
+    "received_at": "来电时间",
+    "due_at": "办理时限",
+    "satisfaction": "满意度",
+    "counted": "计入分子",
+}

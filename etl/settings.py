@@ -177,6 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("targets.hotline_satisfaction_rate", 0.95, "Target for 12345 满意率."),
     Setting("targets.hotline_on_time_rate", 0.98, "Target for 12345 按时办结率."),
     Setting(
+        "comparisons.dead_band_points",
+        0.1,
+        "A rate that moved less than this many percentage points against the previous period "
+        "reads 持平 and is not coloured.",
+    ),
+    Setting(
         "targets.amber_margin",
         0.05,
         "A rate within this margin below its target is amber, further below is red.",

@@ -33,7 +33,7 @@ ROUTES: tuple[tuple[str, tuple[Role, ...]], ...] = (
 )
 
 # Module of the analyst shell's callbacks (URL ↔ filters, 数据截至, navigation links).
-SHELL_MODULES = ("dashboard.app",)
+SHELL_MODULES = ("dashboard.app", "dashboard.components.notices")
 # Dash's own router callback: renders the page for `_pages_location.pathname`.
 ROUTER_MODULE = "dash.dash"
 

@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 from dash import Input, Output, callback, no_update
 
+from dashboard.domain import comparisons, periods, trace
 from dashboard.domain import metrics as domain_metrics
-from dashboard.domain import periods, trace
 from dashboard.domain.params import Params, default_as_of
 from dashboard.domain.periods import Period
 from dashboard.drill import rows_href
@@ -52,6 +52,15 @@ class View:
     @property
     def previous(self) -> Period:
         return self.period.previous()
+
+    @property
+    def spans(self) -> comparisons.Spans:
+        """The period as far as 数据截至 and the comparable previous span (the one rule of
+        domain/comparisons.py)."""
+        return comparisons.spans(self.period, self.as_of)
+
+    def params_of(self, period: Period) -> Params:
+        return Params(period.start, period.end, self.as_of)
 
     def params(self, period: Period | None = None, **extra: Any) -> dict[str, Any]:
         """The named parameters of the page's query files for the period (or another)."""

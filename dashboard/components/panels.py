@@ -16,7 +16,9 @@ from dashboard.components.context import View
 from dashboard.components.format import fmt, status
 from dashboard.components.kpi import kpi_card
 from dashboard.components.tables import data_grid
+from dashboard.domain import comparisons
 from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.rectification import rectification
 
 ID_WIDTHS = {"case_id": 230, "ticket_id": 180, "eval_id": 180, "item_name": 220}
 
@@ -32,23 +34,43 @@ def kpi_row(
     card: Callable[[str, Any, Any], Any] | None = None,
     **metrics_options: Any,
 ) -> list[dbc.Col]:
-    """One card per figure: value, change against the previous comparable period, target,
-    and a link to the rows behind it. `now`/`before` default to the view's county figures
-    (metrics_options narrow them, e.g. scope=); `card` draws a figure its own way."""
+    """One card per figure: value, change against the comparable previous span (the running
+    period against the same elapsed span of the previous one; counts at a moment not
+    compared; 上期无数据), target colour, and a link to the rows behind it. `now`/`before`
+    default to the view's county figures over view.spans (metrics_options narrow them, e.g.
+    scope=); `card` draws a figure its own way (it gets the key, value and Change)."""
+    spans = view.spans
+    options = {"flags": False, **metrics_options}
     if now is None or before is None:
-        options = {"flags": False, **metrics_options}
-        now = view.metrics("county", **options).row(0, named=True)
-        before = view.metrics("county", period=view.previous, **options).row(0, named=True)
-    town = (metrics_options.get("scope") or view.scope).towns
-    one_town = town[0] if town and len(town) == 1 else None
+        now = view.metrics("county", period=spans.current, **options).row(0, named=True)
+        before = view.metrics("county", period=spans.previous, **options).row(0, named=True)
+    empty = not comparisons.has_data(now)
+    previous = comparisons.has_data(before)
+    scope = metrics_options.get("scope") or view.scope
+    one_town = scope.towns[0] if scope.towns and len(scope.towns) == 1 else None
     cols = []
     for key in keys:
-        if card is not None and (drawn := card(key, now[key], before[key])) is not None:
+        moved = comparisons.change(key, now[key], before[key], previous)
+        if card is not None and (drawn := card(key, now[key], moved)) is not None:
             cols.append(dbc.Col(drawn))
-        else:
-            cols.append(
-                dbc.Col(kpi_card(key, now[key], before[key], href=view.href(key, town=one_town)))
+            continue
+        extra: dict[str, Any] = {}
+        if key == "rectify_rate" and not empty:  # judged on what is due only
+            state = rectification(view.store, view.params_of(spans.current), scope, view.depts)
+            extra = {"state": state.status, "detail": state.text()}
+        cols.append(
+            dbc.Col(
+                kpi_card(
+                    key,
+                    now[key],
+                    moved,
+                    href=view.href(key, town=one_town),
+                    label=spans.label,
+                    empty=empty,
+                    **extra,
+                )
             )
+        )
     return cols
 
 

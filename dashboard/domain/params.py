@@ -28,6 +28,12 @@ class Params:
         }
 
 
+def data_span(store: Store) -> tuple[date | None, date | None]:
+    """The first and last day the loaded data covers (cases, evaluations, tickets)."""
+    row = store.query("shell__data_range").row(0)
+    return row[0], row[1]
+
+
 def default_as_of(store: Store) -> datetime:
     """The extraction time of the newest loaded file (contract §7)."""
     value = store.meta().get("as_of")

@@ -4,7 +4,9 @@ PDF (and the 通报).
 - Towns are ordered best first by the figure's direction (domain/indicators.py `better`):
   higher first for rates, fewer first for counts where fewer is better; a plain volume
   (办件量) most first. Ties go by town code, so the order never depends on the query.
-- A town without a value (a rate with nothing to divide) is listed last, unranked.
+- A town without a value (a rate with nothing to divide), or without any activity in the
+  period (no case, evaluation or ticket: its zero overdue cases are no achievement), is
+  listed last, unranked. A period with no data ranks nobody.
 - Boards: only for figures with a direction, and only when more than 2 × BOARD_SIZE towns
   have a value; then the first BOARD_SIZE are 红榜 and the last BOARD_SIZE 黑榜.
 - Hard targets (setting `ranking.hard_targets`, default 超期未办结): a town that misses one
@@ -23,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.domain import indicators
+from dashboard.domain import comparisons, indicators
 from etl import settings
 
 BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜
@@ -84,11 +86,17 @@ def _rows(data: pl.DataFrame | Iterable[dict[str, Any]]) -> list[dict[str, Any]]
     return list(data.iter_rows(named=True)) if isinstance(data, pl.DataFrame) else list(data)
 
 
+def ranked_on(row: dict[str, Any], by: str) -> bool:
+    """Whether a row takes part in a ranking on `by`: it has a value and some activity."""
+    return row.get(by) is not None and comparisons.has_data(row)
+
+
 def _ordered(rows: list[dict[str, Any]], by: str, key: str) -> list[dict[str, Any]]:
     lower = indicators.BY_KEY.get(by) is not None and indicators.BY_KEY[by].better == "lower"
-    valued = [r for r in rows if r.get(by) is not None]
+    valued = [r for r in rows if ranked_on(r, by)]
     valued.sort(key=lambda r: (r[by] if lower else -r[by], str(r.get(key))))
-    return valued + sorted((r for r in rows if r.get(by) is None), key=lambda r: str(r.get(key)))
+    rest = [r for r in rows if not ranked_on(r, by)]
+    return valued + sorted(rest, key=lambda r: str(r.get(key)))
 
 
 def rank(
@@ -99,16 +107,16 @@ def rank(
 ) -> list[Ranked]:
     """Every row (town), best first, with its rank, board and previous rank."""
     rows = _ordered(_rows(data), by, key)
-    valued = sum(1 for r in rows if r.get(by) is not None)
+    valued = sum(1 for r in rows if ranked_on(r, by))
     eligible = has_boards(by) and valued > 2 * BOARD_SIZE
     targets = hard_targets()
     old: dict[Any, int] = {}
     if before is not None:
-        previous = [r for r in _ordered(_rows(before), by, key) if r.get(by) is not None]
+        previous = [r for r in _ordered(_rows(before), by, key) if ranked_on(r, by)]
         old = {r[key]: i + 1 for i, r in enumerate(previous)}
     out = []
     for i, r in enumerate(rows):
-        if r.get(by) is None:
+        if not ranked_on(r, by):
             out.append(Ranked(None, "", r, old.get(r.get(key))))
             continue
         board = ""
@@ -118,6 +126,15 @@ def rank(
             board = BLACK
         out.append(Ranked(i + 1, board, r, old.get(r.get(key))))
     return out
+
+
+def change_text(ranked: Ranked) -> str:
+    """升降 as shown: ↑2, ↓1, 持平, or empty when there is no previous rank."""
+    if ranked.change is None:
+        return ""
+    if ranked.change == 0:
+        return "持平"
+    return f"{'↑' if ranked.change > 0 else '↓'}{abs(ranked.change)}"
 
 
 def boards(ranked: list[Ranked]) -> tuple[list[Ranked], list[Ranked]]:

@@ -9,6 +9,7 @@ only; request values are bound parameters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
@@ -52,6 +53,85 @@ def _selection(
     return trace, " and ".join(where), params
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which rows of a figure: its period, town and department, the towns and departments a
+    page asked for (the Store narrows them to the viewer's), the moment."""
+
+    date_from: date
+    date_to: date
+    town: str | None = None
+    dept: str | None = None
+    as_of: datetime | None = None
+    scope: Scope = COUNTY
+    depts: tuple[str, ...] = ()
+
+    def kwargs(self) -> dict:
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "town": self.town,
+            "dept": self.dept,
+            "as_of": self.as_of,
+            "scope": self.scope,
+            "depts": self.depts,
+        }
+
+
+def rows_sql(
+    store: Store,
+    indicator: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    depts: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
+) -> tuple[str, dict, tuple[str, ...]]:
+    """The SQL, parameters and fields of every row behind a figure (exports stream it; the
+    Store binds $towns)."""
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
+    fields = (*trace.fields, "counted") if trace.numerator else trace.fields
+    counted = f", {trace.numerator} as counted" if trace.numerator else ""
+    sql = (
+        f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
+        f"where {where} order by {_order(trace, sort)}"
+    )
+    return sql, params, fields
+
+
+def breakdown(
+    store: Store,
+    indicator: str,
+    by: str,
+    date_from: date,
+    date_to: date,
+    town: str | None = None,
+    dept: str | None = None,
+    as_of: datetime | None = None,
+    scope: Scope = COUNTY,
+    depts: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """The rows behind a figure counted by one of their fields (department, item …), the
+    largest first: `rows`, and for a rate `counted` (above the line). Sums to the figure."""
+    trace, where, params = _selection(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+    )
+    if by not in trace.fields:
+        raise ValueError(f"{indicator} has no field {by!r}")
+    counted = f"count(*) filter (where {trace.numerator})" if trace.numerator else "null"
+    return store.sql(
+        f"select {by} as key, count(*) as rows, {counted} as counted from {trace.flags} "
+        f"where {where} group by {by} order by rows desc, key",
+        params,
+        scope=scope,
+    )
+
+
 def rows_behind(
     store: Store,
     indicator: str,
@@ -73,13 +153,8 @@ def rows_behind(
     in time order, or by `sort` = (field, descending) when the field is one of the trace's;
     the record id breaks ties, so pages of a long list never overlap.
     """
-    trace, where, params = _selection(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
-    )
-    counted = f", {trace.numerator} as counted" if trace.numerator else ""
-    sql = (
-        f"select {', '.join(trace.fields)}{counted} from {trace.flags} "
-        f"where {where} order by {_order(trace, sort)}"
+    sql, params, _ = rows_sql(
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, sort
     )
     if limit is not None:
         sql += " limit $limit offset $offset"

@@ -11,7 +11,17 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboard import case_explorer as explorer
 from dashboard import labels
@@ -21,6 +31,7 @@ from dashboard.domain.metrics import default_as_of
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.store import StoreEmpty, default_store
+from etl import settings
 
 dash.register_page(
     __name__, path="/cases", name="办件查询", title="办件查询 · 政务服务效能看板", order=60
@@ -32,7 +43,9 @@ WIDTHS = {"case_id": 225, "item_name": 240, "promised_days": 120, "applicant_mas
 
 
 class Ids:
+    DRAWN = "cases-drawn"
     CHANNEL = "cases-channel"
+    FLAG = "cases-flag"
     TOTAL = "cases-total"
     GRID = "cases-grid"
     CSV = "cases-export-csv"
@@ -43,8 +56,11 @@ class Ids:
 
 def layout(**query) -> html.Div:
     shown = _data_filters(Filters.from_query(urlencode(query, doseq=True))).to_query()
+    sort, grid_filter = _grid_state(query)
+    drawn = {"sort": [{"colId": c, "sort": d} for c, d in sort], "filter": grid_filter}
     return html.Div(
         [
+            dcc.Store(id=Ids.DRAWN, data=drawn),  # the grid as drawn: not a new history step
             dcc.Store(id=Ids.SHOWN, data=shown),
             dbc.Row(
                 [
@@ -55,6 +71,18 @@ def layout(**query) -> html.Div:
                             options=_channels(),
                             value=query.get("channel") or None,
                             placeholder="全部申报方式",
+                            searchable=False,
+                        ),
+                        md=2,
+                    ),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=Ids.FLAG,
+                            options=[
+                                {"label": v, "value": k} for k, v in explorer.FLAG_LABELS.items()
+                            ],
+                            value=query.get("flag") or None,
+                            placeholder="全部办件状态",
                             searchable=False,
                         ),
                         md=2,
@@ -75,7 +103,8 @@ def layout(**query) -> html.Div:
             dag.AgGrid(
                 id=Ids.GRID,
                 rowModelType="infinite",
-                columnDefs=[_column_def(c) for c in explorer.GRID_COLUMNS],
+                columnDefs=[_column_def(c, sort) for c in explorer.GRID_COLUMNS],
+                filterModel=grid_filter,
                 defaultColDef={
                     "sortable": True,
                     "resizable": True,
@@ -100,7 +129,19 @@ def layout(**query) -> html.Div:
     )
 
 
-def _column_def(column: explorer.Column) -> dict:
+def _grid_state(query: dict) -> tuple[tuple[tuple[str, str], ...], dict]:
+    """The grid's sort and filter from the URL (?sort=, ?filter=, the grid's own models as
+    assets/url_state.js writes them); anything the explorer does not offer is left out."""
+    try:
+        sort = explorer._sort(json.loads(query.get("sort") or "[]"))
+        model = json.loads(query.get("filter") or "{}")
+        explorer._filters(model)
+    except (ValueError, TypeError, explorer.BadRequest):
+        return explorer.DEFAULT_SORT, {}
+    return sort, model if isinstance(model, dict) else {}
+
+
+def _column_def(column: explorer.Column, sort=explorer.DEFAULT_SORT) -> dict:
     spec: dict = {
         "field": column.field,
         "colId": column.field,
@@ -120,8 +161,9 @@ def _column_def(column: explorer.Column) -> dict:
         spec["filter"] = FILTER_TYPES[column.kind]
     if column.kind == "number":
         spec["type"] = "rightAligned"
-    if (column.field, "desc") in explorer.DEFAULT_SORT:
-        spec["sort"] = "desc"
+    for field, direction in sort:
+        if field == column.field:
+            spec["sort"] = direction
     return spec
 
 
@@ -134,8 +176,10 @@ def _channels() -> list[dict]:
 
 
 def _data_filters(f: Filters) -> Filters:
-    """The filters that decide the rows (page extras such as sort= do not)."""
-    return Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel)
+    """The filters that decide the rows (the grid's sort= and filter= do not)."""
+    flag = f.extra.get("flag")
+    extra = {"flag": flag} if flag else {}
+    return Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel, extra)
 
 
 def _link_class(href: str | None) -> str:
@@ -154,6 +198,33 @@ def choose_channel(channel, search):
     if (channel or "") == f.channel:
         return no_update
     return replace(f, channel=channel or "").to_query()
+
+
+@callback(
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.FLAG, "value"),
+    State(Shell.URL, "search"),
+    prevent_initial_call=True,
+)
+def choose_flag(flag, search):
+    """The state (超期未办结 …) is part of the URL too."""
+    f = Filters.from_query(search)
+    if (flag or "") == f.extra.get("flag", ""):
+        return no_update
+    if flag and flag not in explorer.FLAG_LABELS:
+        raise BadRequest("未知的办件状态筛选")
+    return f.with_extra(flag=flag or None).to_query()
+
+
+# the grid's sort and filter into the URL (?sort=, ?filter=): a shared link opens this view
+clientside_callback(
+    ClientsideFunction(namespace="pulse", function_name="gridToUrl"),
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.GRID, "getRowsRequest"),
+    State(Ids.DRAWN, "data"),
+    State(Shell.URL, "search"),
+    prevent_initial_call=True,
+)
 
 
 @callback(
@@ -239,7 +310,8 @@ def load_rows(request_, search):
         rows=len(rows),
     )
     period = f.resolve(as_of)
-    summary = f"共 {total:,} 条办件({period.start} 至 {period.end} 受理)"
+    state = explorer.FLAG_LABELS.get(query.flag, "")
+    summary = f"共 {total:,} 条{state}办件({period.start} 至 {period.end} 受理)"
     limit = explorer.export_max_rows()
     if total == 0:
         return {"rowData": rows, "rowCount": 0}, summary, *off, "没有可导出的记录。"
@@ -252,6 +324,13 @@ def load_rows(request_, search):
         f"导出全部 {total:,} 条筛选结果;个人信息按入库时的脱敏和哈希形式导出。"
         "办件编号等长数字在 Excel 格式中保持原样(CSV 用 Excel 打开会被改成科学计数)。"
     )
+    xlsx_most = int(settings.get("export.xlsx_max_rows"))
+    if total > xlsx_most:  # Excel costs ~100× the CPU of CSV: refused above its limit
+        xlsx_href = None
+        note = (
+            f"导出全部 {total:,} 条筛选结果(CSV);超过 {xlsx_most:,} 条时不提供 Excel 格式,"
+            "CSV 可用 Excel、WPS 打开。个人信息按入库时的脱敏和哈希形式导出。"
+        )
     return (
         {"rowData": rows, "rowCount": total},
         summary,

@@ -26,7 +26,7 @@ from dashboard.components.panels import (
 from dashboard.components.tables import data_grid, section_header
 from dashboard.domain import lateness
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.drill import rows_href
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 
@@ -405,11 +405,21 @@ def show_tables(view: View):
         for r in by_dept.sort("evaluations", descending=True).iter_rows(named=True)
     ]
     town_cols = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
         *indicator_columns(TABLE_COLUMNS),
     ]
     dept_cols = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
         {"field": "dept_name", "headerName": labels.PAGE_FIELDS["dept_name"], "pinned": "left"},
         *indicator_columns(TABLE_COLUMNS),
     ]
@@ -432,7 +442,9 @@ def drill(town_cell, dept_cell, query):
     if not isinstance(key, str) or not key or len(key) > 200:
         return no_update
     column = cell.get("colId")
-    if column not in TABLE_COLUMNS:
+    if column not in (*TABLE_COLUMNS, "town_name"):
         column = "evaluations"
     town, _, dept = key.partition("|")
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(Filters.from_query(query), town)
     return rows_href(Filters.from_query(query), column, town=town, dept=dept or None)

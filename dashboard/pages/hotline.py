@@ -31,7 +31,7 @@ from dashboard.components.tables import data_grid, section_header
 from dashboard.domain import lateness
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.periods import Period
-from dashboard.drill import rows_href
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 
@@ -200,17 +200,18 @@ def caller_code(hashed: pl.Expr) -> pl.Expr:
 @page_callback(Output(Ids.KPIS, "children"))
 def show_kpis(view: View):
     values = []
-    for p in (view.period, view.previous):
+    for p in (view.spans.current, view.spans.previous):
         row = view.metrics("county", period=p, flags=False).row(0, named=True)
         row["hotline_resolution_rate"] = county_resolution(resolution(view, p))
         row.update(repeat_count(view, p))
         values.append(row)
     now, before = values
 
-    def card(k, value, previous):
+    def card(k, value, moved):
+        drawn = kpi_card(k, value, moved, card_id=f"kpi-{k}", label=view.spans.label)
         if k == "hotline_resolution_rate":  # its tickets open in the panel below
             return html.Div(
-                kpi_card(k, value, previous, card_id=f"kpi-{k}"),
+                drawn,
                 id={"type": Ids.KPI_PANEL, "index": k},
                 n_clicks=0,
                 className="h-100 clickable",
@@ -218,7 +219,7 @@ def show_kpis(view: View):
             )
         if k == "hotline_repeat_callers":  # its tickets are listed further down the page
             return html.A(
-                kpi_card(k, value, previous, card_id=f"kpi-{k}"),
+                drawn,
                 href=f"#{Ids.REPEAT_HEAD}",
                 className="text-reset text-decoration-none d-block h-100",
             )
@@ -366,7 +367,12 @@ def show_towns(view: View):
     rates = resolution(view).select("town_code", "hotline_resolution_rate")
     frame = frame.join(rates, on="town_code", how="left")
     columns = [
-        {"field": "town_name", "headerName": labels.PAGE_FIELDS["town_name"], "pinned": "left"},
+        {
+            "field": "town_name",
+            "headerName": labels.PAGE_FIELDS["town_name"],
+            "pinned": "left",
+            "cellClass": "town-link",
+        },
         *indicator_columns(TOWN_COLUMNS),
     ]
     rows = [
@@ -394,6 +400,8 @@ def drill_from_towns(cell, query):
         return no_update
     if column == "hotline_resolution_rate":
         return no_update
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(Filters.from_query(query), town)
     if column not in TOWN_COLUMNS:
         column = "hotline_tickets"
     return rows_href(Filters.from_query(query), column, town=town)

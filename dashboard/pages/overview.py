@@ -6,7 +6,17 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
@@ -15,7 +25,7 @@ from dashboard.components.panels import indicator_cells, indicator_columns, kpi_
 from dashboard.domain import indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
-from dashboard.drill import rows_href
+from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 
@@ -48,6 +58,7 @@ TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
 
 class Ids:
+    URL_KEY = "overview-url-key"
     KPIS = "overview-kpis"
     RANK_BY = "overview-rank-by"
     RANKING = "overview-ranking"
@@ -56,9 +67,11 @@ class Ids:
     DRILL = "overview-drill"
 
 
-def layout(**_query) -> html.Div:
+def layout(**query) -> html.Div:
+    rank_by = query.get("rank") if query.get("rank") in RANK_CHOICES else RANK_CHOICES[0]
     return html.Div(
         [
+            dcc.Store(id=Ids.URL_KEY, data="rank"),  # the ranking choice lives in ?rank=
             dcc.Location(id=Ids.DRILL, refresh="callback-nav"),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             dbc.Row(
@@ -68,7 +81,7 @@ def layout(**_query) -> html.Div:
                         dcc.Dropdown(
                             id=Ids.RANK_BY,
                             clearable=False,
-                            value="online_rate",
+                            value=rank_by,
                             options=[
                                 {"label": f"按{indicator_label(c)}排名", "value": c}
                                 for c in RANK_CHOICES
@@ -120,13 +133,15 @@ def show_ranking(view: View, rank_by):
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
     frame = view.metrics("town", published=True)
+    before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
-    for x in ranking.rank(frame, rank_by):
+    for x in ranking.rank(frame, rank_by, before):
         r = x.row
         row = {
             "rank": x.rank,
+            "change": ranking.change_text(x),
             "board": x.board,
             "town_code": r["town_code"],
             "town_name": r["town_name"],
@@ -137,6 +152,17 @@ def show_ranking(view: View, rank_by):
     columns = [
         {"field": "rank", "headerName": "名次", "width": 70, "pinned": "left"},
         {
+            "field": "change",
+            "headerName": "升降",
+            "width": 70,
+            "pinned": "left",
+            "headerTooltip": f"与上期({view.spans.label})名次相比",
+            "cellClassRules": {
+                "rank-up": "params.value && params.value.startsWith('↑')",
+                "rank-down": "params.value && params.value.startsWith('↓')",
+            },
+        },
+        {
             "field": "board",
             "headerName": "红黑榜",
             "width": 80,
@@ -146,7 +172,14 @@ def show_ranking(view: View, rank_by):
                 "board-black": "params.value == '黑榜'",
             },
         },
-        {"field": "town_name", "headerName": "乡镇", "pinned": "left", "width": 110},
+        {
+            "field": "town_name",
+            "headerName": "乡镇",
+            "pinned": "left",
+            "width": 110,
+            "cellClass": "town-link",
+            "headerTooltip": "点击乡镇名称打开乡镇页",
+        },
         *[
             {
                 **column,
@@ -170,12 +203,15 @@ def drill_from_ranking(cell, query):
     if not cell or dash.ctx.triggered_id != Ids.RANKING:
         return no_update
     column = cell.get("colId")
-    if column not in INDICATORS or column == "outside_system_depts":
-        column = "cases"
     town = cell.get("rowId")
     if not isinstance(town, str) or not town or len(town) > 64:
         return no_update
-    return rows_href(Filters.from_query(query), column, town=town)
+    filters = Filters.from_query(query)
+    if column == "town_name":  # a town's name opens its own page
+        return town_href(filters, town)
+    if column not in INDICATORS or column == "outside_system_depts":
+        column = "cases"
+    return rows_href(filters, column, town=town)
 
 
 @page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))
@@ -184,3 +220,14 @@ def show_trends(view: View):
         trend(view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)"),
         trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)"),
     )
+
+
+# the ranking's indicator into the URL (?rank=): a shared link opens the same ranking
+clientside_callback(
+    ClientsideFunction(namespace="pulse", function_name="valueToUrl"),
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.RANK_BY, "value"),
+    State(Ids.URL_KEY, "data"),
+    State(Shell.URL, "search"),
+    prevent_initial_call=True,
+)

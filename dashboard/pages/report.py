@@ -21,8 +21,8 @@ import plotly.graph_objects as go
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard.components.figures import PALETTE, base_layout, plain, town_bars, trend
-from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, status, target
-from dashboard.domain import indicators, ranking
+from dashboard.components.format import STATUS_COLORS, fmt, status, target
+from dashboard.domain import comparisons, indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.errors import RequestError
 from dashboard.snapshot import content
@@ -273,10 +273,10 @@ class _Builder:
 
     def highlights(self) -> list[html.Li]:
         r = self.r
-        now, before = r.now, r.before
+        now = r.now
         items = [
             f"办件量 {fmt('cases', now['cases'])} 件,"
-            f"较上期 {delta('cases', now['cases'], before['cases'])};"
+            f"{r.compared} {self.moved('cases').text};"
             f"网办率 {fmt('online_rate', now['online_rate'])},按时办结率 "
             f"{fmt('on_time_rate', now['on_time_rate'])},满意度 "
             f"{fmt('satisfaction_rate', now['satisfaction_rate'])}。"
@@ -324,10 +324,10 @@ class _Builder:
         rows = []
         for k in content.RANKED:
             now, before = r.now[k], r.before[k]
-            better = improved(k, now, before)
+            moved = self.moved(k)
             change = html.Td(
-                delta(k, now, before),
-                className="num " + {True: "up", False: "down", None: ""}[better],
+                moved.text,
+                className="num " + {True: "up", False: "down", None: ""}[moved.better],
             )
             state = status(k, now)
             row = [
@@ -346,24 +346,33 @@ class _Builder:
             html.Div(cards, className="kpi-grid"),
             self.table(headers, rows, cls="kpi-table"),
             html.P(
-                f"上期为 {r.previous.label}。比率的变化以百分点计;目标见配置 targets.*,"
+                f"上期为 {r.previous.label}({r.compared})。比率的变化以百分点计,"
+                "变化不足 0.1 个百分点为持平;超期未办结、超时预警为某一时刻的存量,不作比较。"
+                "目标见配置 targets.*,"
                 "达标为绿色,差距在容差内为黄色,否则为红色;超期、预警、差评等数量以 0 为目标。",
                 className="report-note",
             ),
         )
 
+    def moved(self, k: str) -> comparisons.Change:
+        """The figure's change against the comparable previous span (the one rule)."""
+        r = self.r
+        return comparisons.change(k, r.now[k], r.before[k], comparisons.has_data(r.before))
+
     def kpi_card(self, k: str) -> html.Div:
-        now, before = self.r.now[k], self.r.before[k]
+        now = self.r.now[k]
         state = status(k, now)
-        better = improved(k, now, before)
+        moved = self.moved(k)
         goal = target(k)
         return html.Div(
             [
                 html.Div(indicator_label(k), className="kpi-name"),
                 html.Div(fmt(k, now), className="kpi-value"),
                 html.Div(
-                    f"较上期 {delta(k, now, before)}",
-                    className="kpi-delta " + {True: "up", False: "down", None: ""}[better],
+                    moved.text
+                    if moved.kind not in ("change", "flat")
+                    else f"{self.r.compared} {moved.text}",
+                    className="kpi-delta " + {True: "up", False: "down", None: ""}[moved.better],
                 ),
                 html.Div(
                     f"目标 {fmt(k, goal)}" if goal is not None else "\u00a0", className="kpi-goal"
@@ -387,9 +396,7 @@ class _Builder:
         headers.append(indicator_label("outside_system_depts"))
         rows = []
         for x in ranked:
-            move = ""
-            if x.change:
-                move = f"{'↑' if x.change > 0 else '↓'}{abs(x.change)}"
+            move = ranking.change_text(x)
             board = html.Td(
                 x.board, className={"红榜": "board-red", "黑榜": "board-black"}.get(x.board, "")
             )
@@ -568,7 +575,7 @@ class _Builder:
                     indicator_label(k),
                     self.rag(k, now[k]),
                     html.Td(fmt(k, before[k]), className="num"),
-                    html.Td(delta(k, now[k], before[k]), className="num"),
+                    html.Td(self.moved(k).text, className="num"),
                 ]
                 for k in indicators
             ]

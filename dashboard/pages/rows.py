@@ -3,20 +3,36 @@ number of rows the figure counts, and the table lists exactly those rows."""
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboard import labels
 from dashboard.app import Ids as Shell
 from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
 from dashboard.components.context import View
+from dashboard.components.tables import simple_table
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.domain.trace import TRACES, count_behind, rows_behind, sortable
+from dashboard.domain.trace import TRACES, breakdown, count_behind, rows_behind, sortable
+from dashboard.drill import cases_href
 from dashboard.errors import BadRequest
+from dashboard.filters import Filters
 
 dash.register_page(__name__, path="/rows", name="明细", title="明细 · 政务服务效能看板", nav=False)
 
@@ -31,52 +47,83 @@ WIDTHS = {
     "item_name": 240,
 }
 
-FIELD_LABELS = {
-    "case_id": "办件编号",
-    "town_code": "乡镇代码",
-    "dept_name": "部门",
-    "item_name": "事项",
-    "channel": "申报方式",
-    "accepted_at": "受理时间",
-    "promised_days": "承诺时限",
-    "deadline_at": "办理期限",
-    "completed_at": "办结时间",
-    "status": "状态",
-    "recorded_at": "录入时间",
-    "eval_id": "评价编号",
-    "eval_channel": "评价渠道",
-    "rated_at": "评价时间",
-    "rating": "评价等级",
-    "rectify_status": "整改状态",
-    "rectified_at": "整改完成时间",
-    "rectify_deadline_at": "整改期限",
-    "ticket_id": "工单编号",
-    "request_type": "诉求类型",
-    "topic": "一级分类",
-    "received_at": "来电时间",
-    "due_at": "办理时限",
-    "satisfaction": "满意度",
-    "counted": "计入分子",
-}
+
+# the second breakdown of the rows, beside the department: what the records are about
+SECOND = {"case_id": "item_name", "eval_id": "eval_channel", "ticket_id": "topic"}
+BREAKDOWN_ROWS = 8
 
 
 class Ids:
+    DRAWN = "rows-drawn"
     TITLE = "rows-title"
     COUNT = "rows-count"
     GRID = "rows-grid"
+    BREAKDOWN = "rows-breakdown"
+    CSV = "rows-export-csv"
+    XLSX = "rows-export-xlsx"
 
 
-def layout(indicator: str = "cases", **_query) -> html.Div:
+def _initial_sort(text: str | None, fields: list[str]) -> tuple[str, str] | None:
+    """?sort=[{"colId": …, "sort": …}] (the grid's own model, as url_state.js writes it)."""
+    try:
+        model = json.loads(text or "[]")
+        column, direction = model[0]["colId"], model[0]["sort"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return (column, direction) if column in fields and direction in ("asc", "desc") else None
+
+
+def layout(indicator: str = "cases", **query) -> html.Div:
     trace = TRACES.get(indicator)
     # the record id and, for a rate, whether the row is in the numerator stay in sight
     fields = []
     if trace is not None:
         counted = ["counted"] if trace.numerator else []
         fields = [trace.fields[0], *counted, *trace.fields[1:]]
+    sort = _initial_sort(query.get("sort"), fields)
+    search = "?" + urlencode({k: v for k, v in query.items() if isinstance(v, str)})
+    drawn = {"sort": [{"colId": sort[0], "sort": sort[1]}] if sort else [], "filter": {}}
     return html.Div(
         [
-            html.H3(id=Ids.TITLE, className="mb-1"),
-            html.Div(id=Ids.COUNT, className="mb-3 text-muted"),
+            dcc.Store(id=Ids.DRAWN, data=drawn),  # the grid as drawn: not a new history step
+            dbc.Row(
+                [
+                    dbc.Col(html.H3(id=Ids.TITLE, className="mb-1")),
+                    dbc.Col(
+                        [
+                            *(
+                                [
+                                    html.A(
+                                        "在办件查询中打开",
+                                        href=cases_href(Filters.from_query(search)),
+                                        id="rows-open-cases",
+                                        className="btn btn-sm btn-outline-secondary",
+                                    )
+                                ]
+                                if trace is not None and trace.id_column == "case_id"
+                                else []
+                            ),
+                            html.A(
+                                "导出 CSV",
+                                id=Ids.CSV,
+                                href="/export/rows.csv" + search,
+                                className="btn btn-sm btn-outline-primary",
+                            ),
+                            html.A(
+                                "导出 Excel",
+                                id=Ids.XLSX,
+                                href="/export/rows.xlsx" + search,
+                                className="btn btn-sm btn-outline-primary",
+                            ),
+                        ],
+                        md="auto",
+                        className="d-flex gap-2 align-items-start",
+                    ),
+                ],
+                className="g-2",
+            ),
+            html.Div(id=Ids.COUNT, className="mb-2 text-muted"),
+            html.Div(id=Ids.BREAKDOWN, className="mb-3"),
             dag.AgGrid(
                 id=Ids.GRID,
                 # server-side blocks: a county-year selection has millions of rows
@@ -85,9 +132,10 @@ def layout(indicator: str = "cases", **_query) -> html.Div:
                     {
                         "field": c,
                         "colId": c,
-                        "headerName": FIELD_LABELS.get(c, c),
+                        "headerName": labels.ROW_FIELDS.get(c, c),
                         "width": WIDTHS.get(c, 195 if c.endswith("_at") else 120),
                         **({"pinned": "left"} if c in (fields[0], "counted") else {}),
+                        **({"sort": sort[1]} if sort and sort[0] == c else {}),
                     }
                     for c in fields
                 ],
@@ -222,3 +270,54 @@ def grid_sort(model, fields: tuple[str, ...]) -> tuple[str, bool] | None:
     if not isinstance(column, str) or column not in fields or direction not in ("asc", "desc"):
         raise BadRequest("排序参数无效")
     return column, direction == "desc"
+
+
+@callback(
+    Output(Ids.BREAKDOWN, "children"),
+    Input(Shell.URL, "search"),
+)
+def show_breakdown(search):
+    """Where the rows are: by department and by what they are about (item, channel or
+    topic), each summing to the figure."""
+    if search is None:
+        return no_update
+    store, indicator, period, selection = _selection(search)
+    trace = TRACES.get(indicator)
+    if trace is None:
+        return None
+    tables = []
+    for by, title in (
+        ("dept_name", "按部门"),
+        (SECOND[trace.id_column], "按" + labels.ROW_FIELDS[SECOND[trace.id_column]]),
+    ):
+        frame = breakdown(store, indicator, by, period.start, period.end, **selection)
+        tables.append(dbc.Col(_breakdown_table(title, frame, trace.numerator is not None), lg=6))
+    return dbc.Row(tables, className="g-3")
+
+
+def _breakdown_table(title: str, frame: pl.DataFrame, rate: bool) -> html.Div:
+    shown = frame.head(BREAKDOWN_ROWS)
+    headers = [title.removeprefix("按"), "条数", *(["计入分子"] if rate else [])]
+    rows = [
+        [key if key is not None else "(空)", f"{n:,}", *([f"{c:,}"] if rate else [])]
+        for key, n, c in shown.iter_rows()
+    ]
+    rest = frame.height - shown.height
+    if rest > 0:
+        left = int(frame["rows"][BREAKDOWN_ROWS:].sum())
+        rows.append([f"其余 {rest} 项", f"{left:,}", *([""] if rate else [])])
+    return html.Div(
+        [html.H6(title, className="mb-1"), simple_table(headers, rows, className="mb-0 small")],
+        className="rows-breakdown",
+    )
+
+
+# the grid's sort and filter into the URL (?sort=, ?filter=): a shared link opens this view
+clientside_callback(
+    ClientsideFunction(namespace="pulse", function_name="gridToUrl"),
+    Output(Shell.URL, "search", allow_duplicate=True),
+    Input(Ids.GRID, "getRowsRequest"),
+    State(Ids.DRAWN, "data"),
+    State(Shell.URL, "search"),
+    prevent_initial_call=True,
+)

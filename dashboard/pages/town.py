@@ -90,7 +90,7 @@ def layout(**query) -> html.Div:
     # anew on every URL change, so the dropdown always shows the URL's town, and only a
     # person choosing another one writes the URL (see choose_town).
     options, town = town_choice(Filters.from_query(urlencode(query, doseq=True)))
-    title = f"乡镇 · {town[1]}" if town else "乡镇 · 无可查看的乡镇"
+    title = f"乡镇 · {town[1]}" if town else "乡镇 · 未找到该乡镇"
     return html.Div(
         [
             dcc.Location(id=Ids.NAV, refresh="callback-nav"),
@@ -134,12 +134,13 @@ def layout(**query) -> html.Div:
 
 
 def chosen_town(view: View) -> tuple[str, str] | None:
-    """(code, name) of the town in `?town=`, if the viewer may see it, else the first town."""
+    """(code, name) of the town in `?town=`, or the first town the viewer may see when the
+    URL names none. A town that does not exist or that the viewer may not see is None —
+    never silently another town (the shell says why, components/notices.py)."""
     towns = list(view.store.query("shell__towns", scope=view.scope).iter_rows())
     wanted = view.filters.extra.get("town")
-    for code, name in towns:
-        if code == wanted:
-            return code, name
+    if wanted:
+        return next(((code, name) for code, name in towns if code == wanted), None)
     return towns[0] if towns else None
 
 
@@ -181,7 +182,7 @@ def choose_town(code, search):
 def show_kpis(view: View):
     town = chosen_town(view)
     if town is None:
-        return dbc.Alert("没有可查看的乡镇。", color="warning")
+        return dbc.Alert("该乡镇不存在或您无权查看,请在右侧选择乡镇。", color="warning")
     return kpi_row(view, KPIS, scope=Scope((town[0],)))
 
 

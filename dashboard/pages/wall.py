@@ -20,8 +20,9 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.domain import ranking
+from dashboard.domain import comparisons, ranking
 from dashboard.domain.indicators import label as indicator_label
+from dashboard.errors import RequestError
 from dashboard.store import StoreEmpty, default_store
 from dashboard.wall import data as wall_data
 from dashboard.wall import panels as wall_panels
@@ -296,6 +297,8 @@ def refresh(_n, viewport, config_data):
     clock = datetime.now().strftime("%H:%M:%S")
     try:
         data = wall_data.load(default_store(), config)
+    except RequestError as exc:  # e.g. a reversed custom period in the link
+        return _no_data(clock, exc.message)
     except (StoreEmpty, ValueError) as exc:
         log.warning("wall: no data to show: %s", exc)
         return _no_data(clock)
@@ -305,11 +308,16 @@ def refresh(_n, viewport, config_data):
         keep[_UPDATED] = f"刷新失败 {clock}"
         keep[_UPDATED + 1] = "wall-updated failed"
         return tuple(keep)
+    if data.problems:  # a period outside the data, an unknown town: said, not zeros
+        return _no_data(clock, "；".join(data.problems))
     scale = 1.0
     if viewport and viewport.get("h") and viewport.get("w"):
         scale = min(viewport["h"] / 1080, viewport["w"] / 1920)
-    compare = wall_data.compare_word(data.period)
-    kpis = [wall_panels.kpi_tile(k, data.now, data.before) for k in wall_data.KPIS]
+    previous = comparisons.has_data(data.before)
+    kpis = [
+        wall_panels.kpi_tile(k, data.now, data.before, previous, data.rectify)
+        for k in wall_data.KPIS
+    ]
     track, track_class, track_style = _ticker(data)
     stale = data.stale
     age = data.age_hours
@@ -322,7 +330,7 @@ def refresh(_n, viewport, config_data):
         f"共 {data.ticker_total:,} 件",
         wall_panels.flags_list(data.flags),
         "" if data.flags is None else f"{len(data.flags)} 个",
-        *wall_panels.period_line(data.period.label, compare, data.previous.label),
+        *wall_panels.period_line(data.period, data.spans),
         f"数据截至 {data.as_of:%Y-%m-%d %H:%M}",
         f"数据已过期 · {age:.0f} 小时未更新" if stale else "",
         "wall-stale show" if stale else "wall-stale",
@@ -352,9 +360,12 @@ def _ticker(data: wall_data.WallData) -> tuple[list, str, dict]:
     return track, "wall-ticker-track moving", {"--dur": f"{seconds}s"}
 
 
-def _no_data(clock: str):
+NO_DATA = "尚无数据：请先导入办件、12345 工单或好差评导出文件"
+
+
+def _no_data(clock: str, message: str = NO_DATA):
     return (
-        [html.Div("尚无数据：请先导入办件、12345 工单或好差评导出文件", className="wall-no-data")],
+        [html.Div(message, className="wall-no-data")],
         EMPTY_FIGURE,
         [html.Span("尚无数据", className="wall-tick")],
         "wall-ticker-track static",

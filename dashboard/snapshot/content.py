@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard.domain import periods, ranking
+from dashboard.domain import comparisons, periods, ranking
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -170,6 +170,9 @@ class Report:
     outside: list[Any] | None  # dashboard.domain.outside_system.Flag; None: detection unavailable
     outside_note: str = ""
     town_names: dict[str, str] = field(default_factory=dict)
+    compared: str = (
+        "较上期"  # how the change is named (domain/comparisons.py: 较上周, 较上月同期 …)
+    )
 
     @property
     def subject(self) -> str:
@@ -210,7 +213,10 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
     slowest few, not of all of them in a row."""
     as_of = as_of or default_as_of(store)
     period = request.period
-    previous = period.previous()
+    # the comparable previous span (the one rule): a period still running at 数据截至 is
+    # compared with the same elapsed span of the previous one
+    spans = comparisons.spans(period, as_of)
+    previous = spans.previous
     names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
     town = request.town
     if town is not None and town not in names:
@@ -309,6 +315,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         outside=outside,
         outside_note=note,
         town_names=names,
+        compared=spans.label,
     )
 
 

@@ -19,8 +19,9 @@ import polars as pl
 
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
-from dashboard.domain import lateness, periods
+from dashboard.domain import comparisons, lateness, periods
 from dashboard.domain.metrics import Params, default_as_of, metrics
+from dashboard.domain.rectification import Rectification, rectification
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
 from dashboard.store import Scope, Store
@@ -121,15 +122,21 @@ class WallConfig:
 class WallData:
     as_of: datetime
     period: periods.Period
-    previous: periods.Period
-    now: dict[str, Any]  # county row of metrics() for the period
-    before: dict[str, Any]  # … and for the previous comparable period
+    spans: comparisons.Spans  # what the KPIs compare: the period so far and its match before
+    now: dict[str, Any]  # county row of metrics() for spans.current
+    before: dict[str, Any]  # … and for spans.previous
+    rectify: Rectification | None  # where the period's bad reviews stand (差评整改率's colour)
     towns: list[dict[str, Any]]  # one per town: name, grid position, MAP_CHOICES values
     trend: pl.DataFrame  # metrics(bucket="month") over the last 12 months
     ticker: list[dict[str, Any]]  # per town: counts of overdue and 预警, its most urgent cases
     ticker_total: int
     flags: list[dict[str, Any]] | None  # 体外循环 departments; None = detection unavailable
     generation: str = ""
+    problems: tuple[str, ...] = ()  # what is wrong with the asked view (components/notices)
+
+    @property
+    def previous(self) -> periods.Period:
+        return self.spans.previous
 
     @property
     def age_hours(self) -> float:
@@ -138,20 +145,6 @@ class WallData:
     @property
     def stale(self) -> bool:
         return self.age_hours > float(settings.get("wall.stale_hours"))
-
-
-def compare_word(period: periods.Period) -> str:
-    """较上月 / 较上周 / … for the change against the previous comparable period."""
-    kind = period.kind
-    for base, word in (
-        ("week", "较上周"),
-        ("month", "较上月"),
-        ("quarter", "较上季度"),
-        ("year", "较上年"),
-    ):
-        if kind.endswith(base) and kind != "last_12_months":
-            return word
-    return "较上期"
 
 
 def load(store: Store, config: WallConfig) -> WallData:
@@ -172,26 +165,38 @@ def _cached(store: Store, generation: str, query: str, viewer: Access) -> WallDa
 
 
 def _compute(store: Store, query: str) -> WallData:
-    """query: the period and towns part of the wall's URL (WallConfig.query)."""
+    """query: the period and towns part of the wall's URL (WallConfig.query). A reversed
+    custom period raises BadRequest (its message is shown); a period outside the data or an
+    unknown town is said in `problems`, never shown as zeros."""
+    from dashboard.components.notices import problems
+
     f = Filters.from_query(query)
     scope = f.scope()
     as_of = default_as_of(store)
     period = f.resolve(as_of)
-    prev = period.previous()
-    now = metrics(store, period.start, period.end, as_of, by="county", scope=scope, flags=False)
+    # the one rule of fair comparisons: a running period against the same elapsed span
+    spans = comparisons.spans(period, as_of)
+    cur, prev = spans.current, spans.previous
+    now = metrics(store, cur.start, cur.end, as_of, by="county", scope=scope, flags=False)
     before = metrics(store, prev.start, prev.end, as_of, by="county", scope=scope, flags=False)
+    county = now.row(0, named=True)
+    rectify = None
+    if county["bad_reviews"]:
+        rectify = rectification(store, Params(cur.start, cur.end, as_of), scope)
     return WallData(
         as_of=as_of,
         period=period,
-        previous=prev,
-        now=now.row(0, named=True),
+        spans=spans,
+        now=county,
         before=before.row(0, named=True),
+        rectify=rectify,
         towns=_towns(store, period, as_of, scope),
         trend=_trend(store, as_of, scope),
         ticker=(ticker := _ticker(store, period, as_of, scope))[0],
         ticker_total=ticker[1],
         flags=_flags(store, period, as_of, scope),
         generation=store.generation.name if store.generation else "",
+        problems=tuple(problems(query)),
     )
 
 
@@ -211,7 +216,7 @@ def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) 
             "row": r["grid_row"],
             "col": r["grid_col"],
         }
-        for ind in MAP_CHOICES:
+        for ind in (*MAP_CHOICES, *comparisons.ACTIVITY):  # activity: who takes part in a ranking
             town[ind] = r[ind]
             town[f"{ind}__status"] = status(ind, r[ind])
         rows.append(town)

@@ -20,9 +20,10 @@ import polars as pl
 from dash import html
 
 from dashboard.components.figures import FONT
-from dashboard.components.format import STATUS_COLORS, delta, fmt, improved, is_rate, status, target
-from dashboard.domain import indicators, ranking
+from dashboard.components.format import STATUS_COLORS, fmt, is_rate, status, target
+from dashboard.domain import comparisons, indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
+from dashboard.domain.rectification import Rectification
 from dashboard.wall.data import KPI_SECONDARY, TREND_INDICATORS
 from etl import settings
 
@@ -32,8 +33,9 @@ MUTED = "#9fb3c8"
 ACCENT = "#4cc3ff"
 FLAGS_SHOWN = 3  # 体外循环 departments listed; the rest are counted (see wall.css)
 
-# Design widths in u (assets/wall.css): the inner width of a KPI tile, of a 体外循环 line.
-KPI_WIDTH_U = 18.0
+# Design widths in u (assets/wall.css) that fitted text may fill (92 % of its box, as the
+# CSS fits it): a KPI tile's, a 体外循环 line's.
+KPI_WIDTH_U = 16.8
 FLAG_WIDTH_U = 50.0
 PERIOD_WIDTH_U = 64.0  # the header's middle column
 PERIOD_U = 2.8  # its first line's text size
@@ -54,7 +56,9 @@ def em_width(text: str) -> float:
             width += 1.0
         elif ch.isdigit():
             width += 0.58
-        elif ch in ",.:;·'|":
+        elif ch == "·":  # the middle dot is set wide in Noto Sans SC
+            width += 0.9
+        elif ch in ",.:;'|":
             width += 0.3
         elif ch in "%":
             width += 0.9
@@ -75,12 +79,21 @@ def fit(text: str, class_name: str, **attrs: Any) -> html.Div:
     )
 
 
-def period_line(period_label: str, compare: str, previous_label: str) -> tuple[str, dict]:
-    """The header's period and what it is compared with — the previous period's own name
-    only when the line still fits at full size — and the style telling the CSS its width."""
-    text = f"{period_label} · {compare}（{previous_label}）"
+def _span_text(p: Any) -> str:
+    if p.start.year == p.end.year and p.start.month == p.end.month:
+        return f"{p.start.month}月{p.start.day}日–{p.end.day}日"
+    return f"{p.start.month}月{p.start.day}日–{p.end.month}月{p.end.day}日"
+
+
+def period_line(period: Any, spans: comparisons.Spans) -> tuple[str, dict]:
+    """The header's period and what its changes compare with (domain/comparisons.py: a
+    running period with the same elapsed span before it, 较上月同期（10月1日–20日）), the
+    compared span's name only while the line fits at full size; and the style telling the
+    CSS the line's width."""
+    before = _span_text(spans.previous) if spans.running else spans.previous.label
+    text = f"{period.label} · {spans.label}（{before}）"
     if not fits(text, PERIOD_U, PERIOD_WIDTH_U):
-        text = f"{period_label} · {compare}"
+        text = f"{period.label} · {spans.label}"
     return text, {"--w": f"{em_width(text):.2f}"}
 
 
@@ -88,33 +101,58 @@ def _value_attr(value: Any) -> str:
     return "" if value is None else repr(value)
 
 
-def change_text(indicator: str, now: Any, before: Any, width_u: float = KPI_WIDTH_U) -> str:
-    """The change against the previous period, with its arrow; a count's percentage is left
-    out when the line would not fit the tile at the smallest text size (+634 rather than a
-    shrunken "+634 (+12680%)")."""
-    better = improved(indicator, now, before)
-    text = delta(indicator, now, before)
-    if better is not None:  # the arrow says the direction: ▼0.4个百分点, ▲62 (+230%)
-        text = ("▲" if (now or 0) > (before or 0) else "▼") + text.lstrip("+-")
+# How a change reads on a tile: the rule's own words, shortened where a tile is narrow.
+MOMENT_TEXT = "当前存量"  # comparisons: a count at a moment is not compared
+
+
+def change_text(moved: comparisons.Change, width_u: float = KPI_WIDTH_U) -> str:
+    """The change against the compared span (domain/comparisons.py) with its arrow; the
+    arrow gives the direction, so the sign is left out (▼0.4个百分点); a count's percentage is
+    left out when the line would not fit the tile at the smallest text size."""
+    if moved.kind == "moment":
+        return MOMENT_TEXT
+    if moved.kind != "change":
+        return moved.text  # 持平, 上期无数据, —
+    text = moved.arrow + moved.text.lstrip("+-") if moved.arrow else moved.text
     if not fits(text, MIN_U, width_u) and " (" in text:
         text = text.split(" (", 1)[0]
     return text
 
 
-def kpi_tile(indicator: str, now: dict, before: dict) -> html.Div:
-    """Value, change against the previous comparable period (named once, in the header),
-    and the target; coloured red/amber/green like every page."""
-    value, prev = now[indicator], before[indicator]
-    state = status(indicator, value)
-    better = improved(indicator, value, prev)
-    trend_class = {True: "up-good", False: "up-bad", None: "flat"}[better]
+def kpi_tile(
+    indicator: str,
+    now: dict,
+    before: dict,
+    previous_has_data: bool = True,
+    rectify: Rectification | None = None,
+) -> html.Div:
+    """Value, change against the compared span (named once, in the header) and the target;
+    coloured red/amber/green like every page. 差评整改率 is judged on what is due only:
+    red when a bad review is past its deadline unrectified, and its foot says how many."""
+    empty = not comparisons.has_data(now)
+    value = now[indicator]
+    state = "none" if empty else status(indicator, value)
+    moved = comparisons.change(indicator, value, before[indicator], previous_has_data)
+    trend_class = {True: "up-good", False: "up-bad", None: "flat"}[moved.better]
     goal = target(indicator)
     if indicators.get(indicator).better == "lower":
         foot = "应为 0"
     elif goal is not None:
         foot = f"目标 {fmt(indicator, goal)}"
     else:
-        foot = f"上期 {fmt(indicator, prev)}"
+        foot = f"上期 {fmt(indicator, before[indicator])}"
+    if indicator == "rectify_rate" and rectify is not None and not empty:
+        state = rectify.status
+        foot = "无超期未整改"
+        if rectify.overdue:
+            foot = next(
+                (
+                    text
+                    for text in (f"超期未整改 {rectify.overdue:,}", f"超期 {rectify.overdue:,} 条")
+                    if fits(text, MIN_U, KPI_WIDTH_U)
+                ),
+                f"超期 {rectify.overdue:,}",
+            )
     second = KPI_SECONDARY.get(indicator)
     if second and fits(f"{foot} · {fmt(second, now[second])}件", MIN_U, KPI_WIDTH_U):
         foot = f"{foot} · {fmt(second, now[second])}件"
@@ -122,11 +160,11 @@ def kpi_tile(indicator: str, now: dict, before: dict) -> html.Div:
         [
             fit(indicator_label(indicator), "wall-kpi-label"),
             fit(
-                fmt(indicator, value),
+                "本期无数据" if empty else fmt(indicator, value),
                 f"wall-kpi-value st-{state}",
                 **{"data-indicator": indicator, "data-value": _value_attr(value)},
             ),
-            fit(change_text(indicator, value, prev), f"wall-kpi-delta {trend_class}"),
+            fit("" if empty else change_text(moved), f"wall-kpi-delta {trend_class}"),
             fit(foot, "wall-kpi-foot"),
             *(
                 [
@@ -141,7 +179,7 @@ def kpi_tile(indicator: str, now: dict, before: dict) -> html.Div:
         ],
         className=f"wall-kpi wall-panel st-border-{state}",
         id=f"wall-kpi-{indicator}",
-        **{"data-status": state},
+        **{"data-status": state, "data-change": moved.kind},
     )
 
 
@@ -390,7 +428,7 @@ def trend_figure(frame: pl.DataFrame, scale: float, as_of: date | None = None) -
         for d in frame["period_start"]
     ]
     rows = TREND_INDICATORS
-    head = size * 1.5  # room for a row's title above its plot, in px
+    head = size * 1.9  # room for the first row's title above its plot, in px
     fig = go.Figure()
     # rows share the height; positions are fractions of the plot area, titles above each
     gap = 0.085

@@ -198,9 +198,18 @@ def test_choosing_a_town_writes_the_url(demo_store):
     assert [o["value"] for o in options] == codes[:3] and chosen[0] == codes[0]
     assert town.choose_town(codes[0], search) is dash.no_update  # already shown
     assert town.choose_town(codes[1], search) == f"/town{search}&town={codes[1]}"
-    # a town outside the chosen ones falls back to the first
-    _, fallback = town.town_choice(Filters.from_query(f"{search}&town={codes[5]}"))
-    assert fallback[0] == codes[0]
+    # a town outside the chosen ones is not silently replaced by another: none is shown,
+    # and the shell says why
+    _, none = town.town_choice(Filters.from_query(f"{search}&town={codes[5]}"))
+    assert none is None
+    _, unknown = town.town_choice(Filters.from_query("?period=last_month&town=999"))
+    assert unknown is None
+    from dashboard.components.notices import problems
+
+    assert problems("?period=last_month&town=999") == ["乡镇 999 不存在或您无权查看。"]
+    assert "晚于结束日期" in problems("?period=custom&from=2026-11-05&to=2026-11-01")[0]
+    assert problems("?period=custom&from=2030-01-01&to=2030-01-31")[0].startswith("本期无数据")
+    assert problems("?period=last_month") == []
 
 
 @pytest.mark.slow

@@ -10,10 +10,9 @@ def towns(values: dict[str, float | None], overdue: int | None = None) -> list[d
     return [
         {
             "town_code": c,
-            "x": v,
             "online_rate": v,
             "overdue_open": v if overdue is None else overdue,
-            "cases": v,
+            "cases": 10,
         }
         for c, v in values.items()
     ]
@@ -50,7 +49,7 @@ def test_rank_changes_against_the_previous_period():
 def test_a_town_that_misses_a_hard_target_is_never_on_the_red_board():
     # by 网办率: a, b, c are the best three, but b still has overdue cases
     rows = [
-        {"town_code": c, "online_rate": v, "overdue_open": o}
+        {"town_code": c, "online_rate": v, "overdue_open": o, "cases": 10}
         for c, v, o in [
             ("a", 0.99, 0),
             ("b", 0.98, 2),
@@ -94,3 +93,12 @@ def test_hard_targets_are_a_setting(tmp_path, monkeypatch):
     empty.write_text("[ranking]\nhard_targets = []\n", encoding="utf-8")
     monkeypatch.setenv("PULSE_CONFIG", str(empty))
     assert ranking.hard_targets() == () and ranking.rule_text() == ""
+
+
+def test_no_activity_no_rank():
+    rows = towns({"a": 0.9, "b": 0.8, "c": 0})
+    rows[2]["cases"] = 0  # c had nothing in the period: its 0 overdue cases are no achievement
+    ranked = ranking.rank(rows, "overdue_open")
+    assert [(r.row["town_code"], r.rank) for r in ranked] == [("b", 1), ("a", 2), ("c", None)]
+    empty = [{**r, "cases": 0} for r in rows]
+    assert all(r.rank is None and r.board == "" for r in ranking.rank(empty, "overdue_open"))
