@@ -379,7 +379,7 @@ def board(towns: list[dict], indicator: str) -> list:
 
 # --- the 12-month trend: one row per figure, each axis zoomed to its data ------------------
 
-NICE_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50)
+NICE_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
 
 
 def rate_axis(values: list[float | None], goal: float | None) -> tuple[list[float], list[float]]:
