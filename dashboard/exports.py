@@ -49,14 +49,20 @@ def neutralise(value: Any) -> Any:
 
 
 def stream(store: Store, sql: str, params: dict, scope: Scope) -> Batches:
-    """The answer of a query in batches of row tuples, on a cursor of its own."""
+    """The answer of a query in batches of row tuples, on a cursor of its own. The query
+    runs now — through the door, as the viewer of this request — and is read later, while
+    the download is sent (after the request has ended)."""
     cursor, reader = store.stream(sql, params, scope=scope, batch_rows=BATCH_ROWS)
-    try:
-        for batch in reader:
-            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            yield list(zip(*columns, strict=True))
-    finally:
-        cursor.close()
+
+    def batches() -> Batches:
+        try:
+            for batch in reader:
+                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                yield list(zip(*columns, strict=True))
+        finally:
+            cursor.close()
+
+    return batches()
 
 
 def signature(when: datetime | None = None) -> str:

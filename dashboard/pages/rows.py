@@ -81,7 +81,9 @@ def layout(indicator: str = "cases", **query) -> html.Div:
         counted = ["counted"] if trace.numerator else []
         fields = [trace.fields[0], *counted, *trace.fields[1:]]
     sort = _initial_sort(query.get("sort"), fields)
-    search = "?" + urlencode({k: v for k, v in query.items() if isinstance(v, str)})
+    search = "?" + urlencode(
+        {"indicator": indicator, **{k: v for k, v in query.items() if isinstance(v, str)}}
+    )
     drawn = {"sort": [{"colId": sort[0], "sort": sort[1]}] if sort else [], "filter": {}}
     return html.Div(
         [
