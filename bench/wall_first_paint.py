@@ -11,6 +11,12 @@ before). Median of --runs runs each.
 
     uv run pulse demo --out /tmp/w1 && PULSE_DATA_DIR=/tmp/w1s uv run pulse load /tmp/w1
     uv run python bench/wall_first_paint.py --store /tmp/w1s
+
+Before/after in the same run: `--root` names a checkout whose server is measured (repeat it;
+default: this one), e.g. the code before a change unpacked with
+`git archive <commit> | tar -x -C /tmp/before`:
+
+    uv run python bench/wall_first_paint.py --store /tmp/w1s --root /tmp/before --root .
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, store: str, workers: int):
-        self.store, self.workers = store, workers
+    def __init__(self, store: str, workers: int, root: Path = ROOT):
+        self.store, self.workers, self.root = store, workers, root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -52,7 +58,7 @@ class Server:
         command = [sys.executable, "-m", "dashboard.cli", "serve", "--store", self.store]
         self.proc = subprocess.Popen(
             [*command, "--port", str(self.port), "--workers", str(self.workers)],
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -138,7 +144,14 @@ def main() -> None:
     ap.add_argument("--size", default="1920x1080", help="viewport, e.g. 3840x2160")
     ap.add_argument("--query", default="", help="wall URL query, e.g. period=last_week")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--root",
+        action="append",
+        type=Path,
+        help="checkout whose server is measured (repeat for before/after); default: this one",
+    )
     args = ap.parse_args()
+    roots = [r.resolve() for r in args.root] if args.root else [ROOT]
     width, height = (int(x) for x in args.size.lower().split("x"))
     path = "/wall" + (f"?{args.query}" if args.query else "")
     args.store = resolve_store(args.store)
@@ -146,18 +159,29 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+    results: dict[Path, dict[str, list[tuple[float, float]]]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         version = browser.version
-        for _ in range(args.runs):  # a fresh server per run: nothing computed yet
-            with Server(args.store, args.workers) as server:
-                results["cold"].append(one_run(browser, server.url + path, width, height))
-        with Server(args.store, args.workers) as server:
-            for _ in range(args.workers * 2):  # every worker has computed the figures
-                one_run(browser, server.url + path, width, height)
+        results = {root: {"cold": [], "warm": []} for root in roots}
+        # the checkouts take turns, so that a change in the machine's load hits them alike
+        for _ in range(args.runs):
+            for root in roots:  # a fresh server per run: nothing computed yet
+                with Server(args.store, args.workers, root) as server:
+                    measured = one_run(browser, server.url + path, width, height)
+                    results[root]["cold"].append(measured)
+        servers = [Server(args.store, args.workers, root).__enter__() for root in roots]
+        try:
+            for server in servers:
+                for _ in range(args.workers * 2):  # every worker has computed the figures
+                    one_run(browser, server.url + path, width, height)
             for _ in range(args.runs):
-                results["warm"].append(one_run(browser, server.url + path, width, height))
+                for root, server in zip(roots, servers, strict=True):
+                    measured = one_run(browser, server.url + path, width, height)
+                    results[root]["warm"].append(measured)
+        finally:
+            for server in servers:
+                server.__exit__(None, None, None)
         browser.close()
 
     print(f"### /wall first paint · {width}×{height} · `{path}`\n")
@@ -166,17 +190,18 @@ def main() -> None:
         f"Chromium {version} headless, {os.cpu_count()} CPUs, "
         f"gunicorn {args.workers} workers; median of {args.runs} runs (min–max)\n"
     )
-    print("| server | data-ready (ms) | complete: trend drawn, fonts loaded (ms) |")
-    print("|---|---:|---:|")
+    print("| code | server | data-ready (ms) | complete: trend drawn, fonts loaded (ms) |")
+    print("|---|---|---:|---:|")
     names = {"cold": "just started (figures computed)", "warm": "warm (figures cached)"}
-    for key, runs in results.items():
-        ready = [r for r, _ in runs]
-        done = [c for _, c in runs]
-        print(
-            f"| {names[key]} | {statistics.median(ready):,.0f} "
-            f"({min(ready):,.0f}–{max(ready):,.0f}) | {statistics.median(done):,.0f} "
-            f"({min(done):,.0f}–{max(done):,.0f}) |"
-        )
+    for root, runs in results.items():
+        for key, measured in runs.items():
+            ready = [r for r, _ in measured]
+            done = [c for _, c in measured]
+            print(
+                f"| `{root}` | {names[key]} | {statistics.median(ready):,.0f} "
+                f"({min(ready):,.0f}–{max(ready):,.0f}) | {statistics.median(done):,.0f} "
+                f"({min(done):,.0f}–{max(done):,.0f}) |"
+            )
 
 
 if __name__ == "__main__":

@@ -364,6 +364,13 @@ SETTINGS: tuple[Setting, ...] = (
         "大屏: origins allowed to show the wall in a frame (e.g. a meeting-room portal); "
         "empty: no framing (X-Frame-Options DENY on every page).",
     ),
+    # 红黑榜 hard targets (issue 16, wall helper): dashboard/domain/ranking.py
+    Setting(
+        "ranking.hard_targets",
+        ["overdue_open"],
+        "红黑榜: indicators a town must meet (a count where fewer is better at 0, a rate at its "
+        "target) to be listed on 红榜, whatever figure it is ranked by; [] = none.",
+    ),
     # operations (issue 14): logs, health, inbox, backups — docs/deploy.md
     Setting(
         "logs.rotate",

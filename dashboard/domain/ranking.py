@@ -9,6 +9,11 @@ PDF (and the 通报).
   listed last, unranked. A period with no data ranks nobody.
 - Boards: only for figures with a direction, and only when more than 2 × BOARD_SIZE towns
   have a value; then the first BOARD_SIZE are 红榜 and the last BOARD_SIZE 黑榜.
+- Hard targets (setting `ranking.hard_targets`, default 超期未办结): a town that misses one
+  (`indicators.judge` is not green: a count where fewer is better above 0, a rate below its
+  target) is never on 红榜, whatever figure it is ranked by. Its place is not passed down to
+  the next town: 红榜 lists the towns among the first BOARD_SIZE that meet every hard target,
+  so it may be shorter than BOARD_SIZE, or empty. Its rank and 黑榜 are unchanged.
 - Rank changes (升降) compare with the same ranking of the previous period.
 """
 
@@ -21,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from dashboard.domain import comparisons, indicators
+from etl import settings
 
 BOARD_SIZE = 3  # towns on each of 红榜 and 黑榜
 RED, BLACK = "红榜", "黑榜"
@@ -45,6 +51,35 @@ def has_boards(key: str) -> bool:
     """Praise and shame only where a direction is better; a volume is most and fewest."""
     found = indicators.BY_KEY.get(key)
     return found is not None and found.better is not None
+
+
+def hard_targets() -> tuple[str, ...]:
+    """The indicators every town on 红榜 must meet (setting `ranking.hard_targets`)."""
+    keys = tuple(str(k) for k in settings.get("ranking.hard_targets") or ())
+    for key in keys:
+        indicators.get(key)  # an unknown key is a configuration error, said at once
+    return keys
+
+
+def missed(row: dict[str, Any], targets: tuple[str, ...] | None = None) -> list[str]:
+    """The hard targets a town's row misses (its figures for the same period). A row
+    without the figure cannot show that it meets it: that counts as missed."""
+    out = []
+    for key in hard_targets() if targets is None else targets:
+        value = row.get(key)
+        if value is None or indicators.judge(key, value) != "green":
+            out.append(key)
+    return out
+
+
+def rule_text() -> str:
+    """The hard-target part of the rule in Chinese, for a note beside a board ("" if none):
+    有超期未办结的乡镇不上红榜."""
+    parts = []
+    for key in hard_targets():
+        i = indicators.get(key)
+        parts.append(f"有{i.label}" if i.better == "lower" else f"{i.label}未达标")
+    return f"{'或'.join(parts)}的乡镇不上红榜" if parts else ""
 
 
 def _rows(data: pl.DataFrame | Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,6 +109,7 @@ def rank(
     rows = _ordered(_rows(data), by, key)
     valued = sum(1 for r in rows if ranked_on(r, by))
     eligible = has_boards(by) and valued > 2 * BOARD_SIZE
+    targets = hard_targets()
     old: dict[Any, int] = {}
     if before is not None:
         previous = [r for r in _ordered(_rows(before), by, key) if ranked_on(r, by)]
@@ -85,7 +121,7 @@ def rank(
             continue
         board = ""
         if eligible and i < BOARD_SIZE:
-            board = RED
+            board = "" if missed(r, targets) else RED
         elif eligible and i >= valued - BOARD_SIZE:
             board = BLACK
         out.append(Ranked(i + 1, board, r, old.get(r.get(key))))

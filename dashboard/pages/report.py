@@ -286,8 +286,8 @@ class _Builder:
         if r.town_name:
             mine = next(x for x in ranked if x.row["town_code"] == r.request.town)
             items.append(f"按{by},本镇在全县 {len(ranked)} 个乡镇中排第 {mine.rank} 名。")
-        if red:
-            items.append(f"按{by}:红榜 {'、'.join(red)};黑榜 {'、'.join(black)}。")
+        if red or black:  # 红榜 may be empty: a hard target keeps towns off it
+            items.append(f"按{by}:红榜 {'、'.join(red) or '无'};黑榜 {'、'.join(black)}。")
         if r.outside is None:
             items.append(r.outside_note)
         elif r.outside:
@@ -412,7 +412,8 @@ class _Builder:
             "乡镇排名 · 红黑榜",
             html.P(
                 f"按{indicator_label(r.rank_by)}排名(升降为较上期名次);前 {ranking.BOARD_SIZE} "
-                f"名为红榜,后 {ranking.BOARD_SIZE} 名为黑榜。",
+                f"名为红榜,后 {ranking.BOARD_SIZE} 名为黑榜。"
+                + (f"{ranking.rule_text()}。" if ranking.rule_text() else ""),
                 className="report-note",
             ),
             table,

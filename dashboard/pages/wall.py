@@ -20,8 +20,9 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.domain import ranking
+from dashboard.domain import comparisons, ranking
 from dashboard.domain.indicators import label as indicator_label
+from dashboard.errors import RequestError
 from dashboard.store import StoreEmpty, default_store
 from dashboard.wall import data as wall_data
 from dashboard.wall import panels as wall_panels
@@ -39,7 +40,7 @@ dash.register_page(
     roles=("admin", "county", "town", "wall"),
 )
 
-TICKER_SECONDS_PER_EM = 0.3  # ticker speed: about 9 % of the screen height per second
+TICKER_SECONDS_PER_EM = 0.25  # ticker speed: about 11 % of the screen height per second
 # the figure before the first data, and without data: nothing drawn, not even axes
 EMPTY_FIGURE = {
     "data": [],
@@ -137,7 +138,12 @@ def layout(**query) -> html.Div:
                 ],
                 className="wall-header",
             ),
-            html.Section(id=Ids.KPIS, className="wall-kpis"),
+            # the first answer replaces it (the wall's loading indicator, in Chinese)
+            html.Section(
+                html.Div("正在加载数据…", className="wall-loading"),
+                id=Ids.KPIS,
+                className="wall-kpis",
+            ),
             html.Main(
                 [
                     _panel(
@@ -150,7 +156,17 @@ def layout(**query) -> html.Div:
                             ],
                             className="wall-map-box",
                         ),
-                        html.Div(id=Ids.VIEWS, className="wall-views"),
+                        html.Div(
+                            [
+                                html.Div(
+                                    wall_panels.chip_legend(),
+                                    className="wall-chip-legend",
+                                    title="每个乡镇下方的数字:超期未办结、超时预警件数",
+                                ),
+                                html.Div(id=Ids.VIEWS, className="wall-views"),
+                            ],
+                            className="wall-head-right",
+                        ),
                         "wall-map-panel",
                     ),
                     _panel(
@@ -257,10 +273,12 @@ _REFRESH_OUTPUTS = (
     Output(Ids.FLAGS, "children"),
     Output(Ids.FLAGS_COUNT, "children"),
     Output(Ids.PERIOD_TEXT, "children"),
+    Output(Ids.PERIOD_TEXT, "style"),
     Output(Ids.AS_OF, "children"),
     Output(Ids.STALE, "children"),
     Output(Ids.STALE, "className"),
     Output(Ids.UPDATED, "children"),
+    Output(Ids.UPDATED, "className"),
     Output(Ids.TOWNS, "data"),
 )
 _UPDATED = next(i for i, o in enumerate(_REFRESH_OUTPUTS) if o.component_id == Ids.UPDATED)
@@ -279,6 +297,8 @@ def refresh(_n, viewport, config_data):
     clock = datetime.now().strftime("%H:%M:%S")
     try:
         data = wall_data.load(default_store(), config)
+    except RequestError as exc:  # e.g. a reversed custom period in the link
+        return _no_data(clock, exc.message)
     except (StoreEmpty, ValueError) as exc:
         log.warning("wall: no data to show: %s", exc)
         return _no_data(clock)
@@ -286,29 +306,36 @@ def refresh(_n, viewport, config_data):
         log.exception("wall refresh failed")
         keep: list = [no_update] * len(_REFRESH_OUTPUTS)
         keep[_UPDATED] = f"刷新失败 {clock}"
+        keep[_UPDATED + 1] = "wall-updated failed"
         return tuple(keep)
+    if data.problems:  # a period outside the data, an unknown town: said, not zeros
+        return _no_data(clock, "；".join(data.problems))
     scale = 1.0
     if viewport and viewport.get("h") and viewport.get("w"):
         scale = min(viewport["h"] / 1080, viewport["w"] / 1920)
-    compare = wall_data.compare_word(data.period)
-    kpis = [wall_panels.kpi_tile(k, data.now, data.before) for k in wall_data.KPIS]
+    previous = comparisons.has_data(data.before)
+    kpis = [
+        wall_panels.kpi_tile(k, data.now, data.before, previous, data.rectify)
+        for k in wall_data.KPIS
+    ]
     track, track_class, track_style = _ticker(data)
     stale = data.stale
     age = data.age_hours
     return (
         kpis,
-        wall_panels.trend_figure(data.trend, scale),
+        wall_panels.trend_figure(data.trend, scale, data.as_of.date()),
         track,
         track_class,
         track_style,
         f"共 {data.ticker_total:,} 件",
         wall_panels.flags_list(data.flags),
         "" if data.flags is None else f"{len(data.flags)} 个",
-        f"{data.period.label} · {compare}（{data.previous.label}）",
+        *wall_panels.period_line(data.period, data.spans),
         f"数据截至 {data.as_of:%Y-%m-%d %H:%M}",
         f"数据已过期 · {age:.0f} 小时未更新" if stale else "",
         "wall-stale show" if stale else "wall-stale",
-        f"刷新 {clock}",
+        f"刷新 {clock}",  # shown only when a refresh fails; tests read it
+        "wall-updated",
         {"towns": data.towns, "generation": data.generation},
     )
 
@@ -320,24 +347,25 @@ def _ticker(data: wall_data.WallData) -> tuple[list, str, dict]:
             "wall-ticker-track static",
             {},
         )
-    items = wall_panels.ticker_items(data.ticker)
-    width = sum(
-        wall_panels.em_width(f"{i['when']}{i['town']} · {i['dept']} · {i['item']}") + 3
-        for i in data.ticker
-    )
     # two copies side by side scroll by one copy's width: a seamless loop
-    copy = wall_panels.ticker_items(data.ticker)
     track = [
-        html.Div(items, className="wall-ticker-copy"),
-        html.Div(copy, className="wall-ticker-copy", **{"aria-hidden": "true"}),
+        html.Div(wall_panels.ticker_groups(data.ticker), className="wall-ticker-copy"),
+        html.Div(
+            wall_panels.ticker_groups(data.ticker),
+            className="wall-ticker-copy",
+            **{"aria-hidden": "true"},
+        ),
     ]
-    seconds = max(20, round(width * TICKER_SECONDS_PER_EM))
+    seconds = max(20, round(wall_panels.ticker_width_em(data.ticker) * TICKER_SECONDS_PER_EM))
     return track, "wall-ticker-track moving", {"--dur": f"{seconds}s"}
 
 
-def _no_data(clock: str):
+NO_DATA = "尚无数据：请先导入办件、12345 工单或好差评导出文件"
+
+
+def _no_data(clock: str, message: str = NO_DATA):
     return (
-        [html.Div("尚无数据：请先导入办件、12345 工单或好差评导出文件", className="wall-no-data")],
+        [html.Div(message, className="wall-no-data")],
         EMPTY_FIGURE,
         [html.Span("尚无数据", className="wall-tick")],
         "wall-ticker-track static",
@@ -346,10 +374,12 @@ def _no_data(clock: str):
         [],
         "",
         "",
+        {},
         "尚无数据",
         "",
         "wall-stale",
         f"刷新 {clock}",
+        "wall-updated",
         {"towns": [], "generation": ""},
     )
 

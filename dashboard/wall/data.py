@@ -21,6 +21,7 @@ from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
 from dashboard.domain import comparisons, lateness, periods
 from dashboard.domain.metrics import Params, default_as_of, metrics
+from dashboard.domain.rectification import Rectification, rectification
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
 from dashboard.store import Scope, Store
@@ -121,15 +122,21 @@ class WallConfig:
 class WallData:
     as_of: datetime
     period: periods.Period
-    previous: periods.Period
-    now: dict[str, Any]  # county row of metrics() for the period
-    before: dict[str, Any]  # … and for the previous comparable period
+    spans: comparisons.Spans  # what the KPIs compare: the period so far and its match before
+    now: dict[str, Any]  # county row of metrics() for spans.current
+    before: dict[str, Any]  # … and for spans.previous
+    rectify: Rectification | None  # where the period's bad reviews stand (差评整改率's colour)
     towns: list[dict[str, Any]]  # one per town: name, grid position, MAP_CHOICES values
     trend: pl.DataFrame  # metrics(bucket="month") over the last 12 months
-    ticker: list[dict[str, str]]  # overdue and 预警 cases, the most urgent first
+    ticker: list[dict[str, Any]]  # per town: counts of overdue and 预警, its most urgent cases
     ticker_total: int
     flags: list[dict[str, Any]] | None  # 体外循环 departments; None = detection unavailable
     generation: str = ""
+    problems: tuple[str, ...] = ()  # what is wrong with the asked view (components/notices)
+
+    @property
+    def previous(self) -> periods.Period:
+        return self.spans.previous
 
     @property
     def age_hours(self) -> float:
@@ -138,20 +145,6 @@ class WallData:
     @property
     def stale(self) -> bool:
         return self.age_hours > float(settings.get("wall.stale_hours"))
-
-
-def compare_word(period: periods.Period) -> str:
-    """较上月 / 较上周 / … for the change against the previous comparable period."""
-    kind = period.kind
-    for base, word in (
-        ("week", "较上周"),
-        ("month", "较上月"),
-        ("quarter", "较上季度"),
-        ("year", "较上年"),
-    ):
-        if kind.endswith(base) and kind != "last_12_months":
-            return word
-    return "较上期"
 
 
 def load(store: Store, config: WallConfig) -> WallData:
@@ -172,26 +165,38 @@ def _cached(store: Store, generation: str, query: str, viewer: Access) -> WallDa
 
 
 def _compute(store: Store, query: str) -> WallData:
-    """query: the period and towns part of the wall's URL (WallConfig.query)."""
+    """query: the period and towns part of the wall's URL (WallConfig.query). A reversed
+    custom period raises BadRequest (its message is shown); a period outside the data or an
+    unknown town is said in `problems`, never shown as zeros."""
+    from dashboard.components.notices import problems
+
     f = Filters.from_query(query)
     scope = f.scope()
     as_of = default_as_of(store)
     period = f.resolve(as_of)
-    prev = period.previous()
-    now = metrics(store, period.start, period.end, as_of, by="county", scope=scope, flags=False)
+    # the one rule of fair comparisons: a running period against the same elapsed span
+    spans = comparisons.spans(period, as_of)
+    cur, prev = spans.current, spans.previous
+    now = metrics(store, cur.start, cur.end, as_of, by="county", scope=scope, flags=False)
     before = metrics(store, prev.start, prev.end, as_of, by="county", scope=scope, flags=False)
+    county = now.row(0, named=True)
+    rectify = None
+    if county["bad_reviews"]:
+        rectify = rectification(store, Params(cur.start, cur.end, as_of), scope)
     return WallData(
         as_of=as_of,
         period=period,
-        previous=prev,
-        now=now.row(0, named=True),
+        spans=spans,
+        now=county,
         before=before.row(0, named=True),
+        rectify=rectify,
         towns=_towns(store, period, as_of, scope),
         trend=_trend(store, as_of, scope),
         ticker=(ticker := _ticker(store, period, as_of, scope))[0],
         ticker_total=ticker[1],
         flags=_flags(store, period, as_of, scope),
         generation=store.generation.name if store.generation else "",
+        problems=tuple(problems(query)),
     )
 
 
@@ -230,38 +235,71 @@ def _trend(store: Store, as_of: datetime, scope: Scope) -> pl.DataFrame:
     return frame.select("period_start", *TREND_INDICATORS)
 
 
+# Cases shown per town in the ticker: its most overdue case and its nearest 预警 deadline.
+# The town's counts come first, so which town the cases belong to is read at a glance; a
+# short loop (one town's group after the other) instead of every case in turn.
+TICKER_PER_TOWN = {"overdue": 1, "warning": 1}
+
+
 def _ticker(
     store: Store, period: periods.Period, as_of: datetime, scope: Scope
-) -> tuple[list[dict[str, str]], int]:
-    """The rows behind the 超期 and 预警 KPIs: the most overdue first, then the nearest
-    deadlines, at most wall.ticker_cases in all (both kinds share the room)."""
+) -> tuple[list[dict[str, Any]], int]:
+    """The rows behind the 超期 and 预警 KPIs grouped by town: per town its counts and its
+    most urgent cases (TICKER_PER_TOWN), the towns with most overdue cases first; at most
+    wall.ticker_cases cases in all. Returns (groups, total of cases behind the KPIs)."""
     limit = max(int(settings.get("wall.ticker_cases")), 2)
     names = dict(store.sql("select town_code, town_name from towns", public=True).iter_rows())
-    items: list[dict[str, str]] = []
-    total = 0
     frames = {}
-    for kind in ("overdue_open", "warning_open"):
-        frame = rows_behind(store, kind, period.start, period.end, as_of=as_of, scope=scope)
-        frames[kind] = frame.sort("deadline_at", "case_id")
-        total += frame.height
-    overdue, warning = frames["overdue_open"], frames["warning_open"]
-    n_warning = min(warning.height, max(limit // 3, limit - overdue.height))
-    n_overdue = min(overdue.height, limit - n_warning)
-    for kind, frame in (("overdue", overdue.head(n_overdue)), ("warning", warning.head(n_warning))):
-        for r in lateness.with_lateness(store, frame, as_of).iter_rows(named=True):
-            items.append(
+    for kind, indicator in (("overdue", "overdue_open"), ("warning", "warning_open")):
+        frame = rows_behind(store, indicator, period.start, period.end, as_of=as_of, scope=scope)
+        frames[kind] = frame.sort("deadline_at", "case_id").with_columns(kind=pl.lit(kind))
+    total = sum(f.height for f in frames.values())
+    counts: dict[str, dict[str, int]] = {}
+    for kind, frame in frames.items():
+        for code, n in frame.group_by("town_code").len().iter_rows():
+            counts.setdefault(code, {"overdue": 0, "warning": 0})[kind] = n
+    order = sorted(counts, key=lambda c: (-counts[c]["overdue"], -counts[c]["warning"], c))
+    # the cases listed: per town the first of each kind (frames are most urgent first)
+    picked = [
+        frame.filter(pl.int_range(pl.len()).over("town_code") < TICKER_PER_TOWN[kind])
+        for kind, frame in frames.items()
+    ]
+    shown = pl.concat(picked) if any(p.height for p in picked) else frames["overdue"].head(0)
+    rank = {code: i for i, code in enumerate(order)}
+    shown = (
+        shown.with_columns(
+            town_rank=pl.col("town_code").replace_strict(rank, default=len(rank)),
+            kind_rank=(pl.col("kind") == "warning").cast(pl.Int8),
+        )
+        .sort("town_rank", "kind_rank", "deadline_at", "case_id")
+        .head(limit)
+    )
+    cases: dict[str, list[dict[str, str]]] = {}
+    if shown.height:
+        for r in lateness.with_lateness(store, shown, as_of).iter_rows(named=True):
+            overdue = r["kind"] == "overdue"
+            cases.setdefault(r["town_code"], []).append(
                 {
-                    "kind": kind,
+                    "kind": r["kind"],
                     "case_id": r["case_id"],
-                    "town": names.get(r["town_code"], r["town_code"]),
                     "dept": r["dept_name"] or "",
                     "item": r["item_name"] or "",
                     "when": lateness.late_text(r["late_workdays"], r["late_hours"])
-                    if kind == "overdue"
+                    if overdue
                     else lateness.left_text(r["left_workdays"], r["left_hours"]),
                 }
             )
-    return items, total
+    groups = [
+        {
+            "code": code,
+            "town": names.get(code, code),
+            "overdue": counts[code]["overdue"],
+            "warning": counts[code]["warning"],
+            "cases": cases.get(code, []),
+        }
+        for code in order
+    ]
+    return groups, total
 
 
 def _signal_label(signal: Any) -> str:
