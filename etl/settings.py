@@ -376,6 +376,13 @@ SETTINGS: tuple[Setting, ...] = (
         "changed for this many seconds (a file still being written is left alone).",
     ),
     Setting("backup.keep", 30, "`pulse backup --out FOLDER`: archives kept in that folder."),
+    # first render (issue 16): compression of answers — docs/deploy.md
+    Setting(
+        "serve.compress",
+        True,
+        "Compress answers (brotli or gzip, as the browser accepts): scripts, styles, pages and "
+        "data. Turn off only when a reverse proxy in front compresses them already.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,12 +1,38 @@
-"""Small tables rendered server-side (for large ones the pages use dash-ag-grid)."""
+"""Small tables rendered server-side (for large ones the pages use dash-ag-grid), the page
+grid, and the defaults every dash-ag-grid gets (install_grid_defaults)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
+
+from dashboard import labels
+
+
+def install_grid_defaults() -> None:
+    """Every dag.AgGrid made from now on, by any page, speaks Chinese: labels.GRID_LOCALE is
+    the default of its localeText, under whatever texts the grid sets itself (those win).
+
+    AG Grid has no global locale, and a page that forgets one shows "No Rows To Show" and
+    English paging and filter menus; so the default is put into the component here, once,
+    rather than into each of the product's grids."""
+    if getattr(dag.AgGrid, "_pulse_defaults", False):
+        return
+    original = dag.AgGrid.__init__
+
+    @functools.wraps(original)
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        options = dict(getattr(self, "dashGridOptions", None) or {})
+        options["localeText"] = {**labels.GRID_LOCALE, **(options.get("localeText") or {})}
+        self.dashGridOptions = options
+
+    dag.AgGrid.__init__ = init
+    dag.AgGrid._pulse_defaults = True
 
 
 def simple_table(headers: Sequence[str], rows: Iterable[Sequence[object]], **kwargs) -> dbc.Table:
@@ -27,11 +53,11 @@ def section_header(title: str, hint: str, extra=None) -> html.Div:
     """A section title with a muted hint, and optionally a control at the right."""
     return html.Div(
         [
-            html.H4(title, className="mb-0 me-3"),
+            html.H4(title, className="mb-0 me-3 text-nowrap"),
             html.Span(hint, className="text-muted small me-auto"),
             *([extra] if extra is not None else []),
         ],
-        className="d-flex align-items-baseline mt-3 mb-2",
+        className="d-flex flex-wrap align-items-baseline column-gap-1 mt-3 mb-2",
     )
 
 
@@ -44,19 +70,22 @@ def data_grid(
     rows: list[dict] | None = None,
     min_width: int = 90,
 ) -> dag.AgGrid:
-    """A page grid: sortable, Chinese empty text, either as tall as its rows or a fixed
-    height; narrower minimum column widths get the compact style."""
+    """A page grid: sortable, Chinese texts (install_grid_defaults) with its own empty text,
+    either as tall as its rows or a fixed height; narrower minimum column widths get the
+    compact style."""
     options = {
         "animateRows": False,
         "suppressCellFocus": True,
-        "localeText": {"noRowsToShow": "本期没有记录"},
+        "localeText": {**labels.GRID_LOCALE, "noRowsToShow": "本期没有记录"},
     }
     if auto_height:
         options["domLayout"] = "autoHeight"
+    # no rowData until the page's callback sends it: the grid says 加载中…, not 本期没有记录
+    data = {} if rows is None else {"rowData": rows}
     return dag.AgGrid(
         id=grid_id,
         columnDefs=columns or [],
-        rowData=rows or [],
+        **data,
         defaultColDef={
             "sortable": True,
             "resizable": True,
