@@ -8,6 +8,8 @@
  * A callback the server refuses or fails would otherwise leave the page as it was, without
  * a word: the server's own Chinese message (with its request id) is shown in a note at the
  * bottom right. 401 is session.js's: it goes to the login page.
+ *
+ * And the few aria-labels Dash's own widgets hard-code in English are said in Chinese.
  */
 (function () {
   'use strict';
@@ -85,6 +87,35 @@
     var url = typeof input === 'string' ? input : (input && input.url) || '';
     return url.indexOf('/_dash-update-component') !== -1;
   }
+
+  // Dash 4's date picker and number input name a few buttons in English only
+  var ARIA = {
+    'Previous month': '上个月',
+    'Next month': '下个月',
+    'Close calendar': '关闭日历',
+    'Clear Dates': '清除日期',
+    'Clear date': '清除日期',
+    'Decrease value': '减少',
+    'Increase value': '增加',
+  };
+  var ARIA_SELECTOR = Object.keys(ARIA).map(function (k) {
+    return '[aria-label="' + k + '"]';
+  }).join(',');
+  function translate(node) {
+    if (node.nodeType !== 1) { return; }
+    if (node.matches(ARIA_SELECTOR)) { node.setAttribute('aria-label', ARIA[node.getAttribute('aria-label')]); }
+    node.querySelectorAll(ARIA_SELECTOR).forEach(function (el) {
+      el.setAttribute('aria-label', ARIA[el.getAttribute('aria-label')]);
+    });
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      if (record.type === 'attributes') { translate(record.target); return; }
+      record.addedNodes.forEach(translate);
+    });
+  }).observe(document.documentElement, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label'],
+  });
 
   var original = window.fetch;
   window.fetch = function (input) {

@@ -22,7 +22,7 @@ from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
 from dashboard.case_export import register_routes as register_export_routes
-from dashboard.components import context, tables
+from dashboard.components import context, defaults
 from dashboard.domain import periods
 from dashboard.filters import Filters
 from dashboard.health import register_routes as register_health_routes
@@ -90,7 +90,7 @@ class PulseDash(dash.Dash):
 
 
 def create_app() -> dash.Dash:
-    tables.install_grid_defaults()  # every grid: Chinese texts (labels.GRID_LOCALE)
+    defaults.install()  # grids, dropdowns and date pickers speak Chinese on every page
     app = PulseDash(
         __name__,
         use_pages=True,
@@ -219,7 +219,10 @@ def _shell() -> html.Div:
                 dbc.Col(
                     dcc.DatePickerRange(
                         id=Ids.RANGE,
+                        # month names and weekdays from date-fns's zh-CN locale, which
+                        # assets/vendor/date-fns-*-zh-CN.min.js registers for Dash's picker
                         display_format="YYYY-MM-DD",
+                        month_format="YYYY年M月",
                         first_day_of_week=1,
                         start_date_placeholder_text="开始日期",
                         end_date_placeholder_text="结束日期",

@@ -192,6 +192,18 @@ GRID_LOCALE = {
     "ariaSortableColumn": "按回车排序",
 }
 
+# Dash 4 Dropdown's own texts (its `labels`): the default of every dropdown
+# (dashboard/components/defaults.py).
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全不选",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "没有匹配的选项",
+}
+
 # Data sources whose freshness the 数据质量 page watches, with the event each one dates.
 FRESHNESS_SOURCES = {
     "cases": "受理时间",

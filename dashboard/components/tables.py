@@ -1,9 +1,8 @@
-"""Small tables rendered server-side (for large ones the pages use dash-ag-grid), the page
-grid, and the defaults every dash-ag-grid gets (install_grid_defaults)."""
+"""Small tables rendered server-side (for large ones the pages use dash-ag-grid) and the page
+grid. Every grid's Chinese texts: dashboard/components/defaults.py."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 
 import dash_ag_grid as dag
@@ -11,28 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import labels
-
-
-def install_grid_defaults() -> None:
-    """Every dag.AgGrid made from now on, by any page, speaks Chinese: labels.GRID_LOCALE is
-    the default of its localeText, under whatever texts the grid sets itself (those win).
-
-    AG Grid has no global locale, and a page that forgets one shows "No Rows To Show" and
-    English paging and filter menus; so the default is put into the component here, once,
-    rather than into each of the product's grids."""
-    if getattr(dag.AgGrid, "_pulse_defaults", False):
-        return
-    original = dag.AgGrid.__init__
-
-    @functools.wraps(original)
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        options = dict(getattr(self, "dashGridOptions", None) or {})
-        options["localeText"] = {**labels.GRID_LOCALE, **(options.get("localeText") or {})}
-        self.dashGridOptions = options
-
-    dag.AgGrid.__init__ = init
-    dag.AgGrid._pulse_defaults = True
 
 
 def simple_table(headers: Sequence[str], rows: Iterable[Sequence[object]], **kwargs) -> dbc.Table:
@@ -70,7 +47,7 @@ def data_grid(
     rows: list[dict] | None = None,
     min_width: int = 90,
 ) -> dag.AgGrid:
-    """A page grid: sortable, Chinese texts (install_grid_defaults) with its own empty text,
+    """A page grid: sortable, Chinese texts (components/defaults.py) with its own empty text,
     either as tall as its rows or a fixed height; narrower minimum column widths get the
     compact style."""
     options = {

@@ -264,7 +264,7 @@ class _Builder:
                 html.Div([html.H3("本期要点"), html.Ul(self.highlights())], className="cover-box"),
                 html.P(
                     "数据来源:一体化政务服务平台办件、12345 热线工单、好差评评价导出文件;"
-                    "指标口径见《数据契约》第 7 节,与看板和 pulse metrics 同一定义。",
+                    "指标口径见《数据契约》第 7 节,与看板的指标同一定义。",
                     className="cover-source",
                 ),
             ],
@@ -346,7 +346,7 @@ class _Builder:
             html.Div(cards, className="kpi-grid"),
             self.table(headers, rows, cls="kpi-table"),
             html.P(
-                f"上期为 {r.previous.label}。比率的变化以百分点计;目标见配置 targets.*,"
+                f"上期为 {r.previous.label}。比率的变化以百分点计;目标由系统管理员在配置中设定,"
                 "达标为绿色,差距在容差内为黄色,否则为红色;超期、预警、差评等数量以 0 为目标。",
                 className="report-note",
             ),
