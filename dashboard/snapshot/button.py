@@ -15,6 +15,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.auth import access, audit
 from dashboard.auth.access import AccessDenied
+from dashboard.domain import periods
 from dashboard.snapshot import job
 
 
@@ -25,6 +26,7 @@ class Ids:
 
 
 def controls(state: job.JobStatus) -> html.Div:
+    """The button and the job's state (the week it would make, when nothing is running)."""
     return html.Div(
         [
             dbc.Button(
@@ -44,22 +46,31 @@ def controls(state: job.JobStatus) -> html.Div:
 
 def describe(state: job.JobStatus) -> list | str:
     """The job's state in a sentence (with a spinner while it runs)."""
-    week = f" {state.week}" if state.week else ""
+    if not state.week and state.state == "idle":
+        state = job.JobStatus("idle", week=_last_week())
+    label = _label(state.week)
     if state.state == "starting":
-        return [dbc.Spinner(size="sm", spinner_class_name="me-2"), f"正在启动{week}周报的生成…"]
+        return [dbc.Spinner(size="sm", spinner_class_name="me-2"), f"正在启动{label}周报的生成…"]
     if state.state == "running":
         since = ""
         if state.requested_at:
             seconds = max(0, int((datetime.now() - state.requested_at).total_seconds()))
             since = f"(已用 {seconds} 秒)"
-        return [dbc.Spinner(size="sm", spinner_class_name="me-2"), f"正在生成{week}周报…{since}"]
+        return [dbc.Spinner(size="sm", spinner_class_name="me-2"), f"正在生成{label}周报…{since}"]
     by = f",由 {state.by} 发起" if state.by else ""
-    when = f"{state.finished_at:%Y-%m-%d %H:%M}" if state.finished_at else ""
+    when = f"{state.finished_at:%m-%d %H:%M} " if state.finished_at else ""
+    took = f"(用时 {state.seconds:.0f} 秒)" if state.seconds is not None else ""
     if state.state == "done":
-        return html.Span(f"✓ {when} 已生成{week}周报{by}:{state.message}", className="text-success")
+        return html.Span(f"✓ {when}已生成{label}全县周报{took}{by}。", className="text-success")
     if state.state == "failed":
-        return html.Span(f"✗ {when} 生成失败{by}:{state.message}", className="text-danger")
-    return "上一周的全县周报,生成后出现在下方列表中。"
+        return html.Span(
+            f"✗ {when}{label}周报生成失败{by}:{state.message}", className="text-danger"
+        )
+    return f"将生成{label}的全县周报,完成后出现在下方列表中。"
+
+
+def _label(week: str | None) -> str:
+    return periods.iso_week(week).label if week else "上一周"
 
 
 @callback(
