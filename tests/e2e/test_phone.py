@@ -116,3 +116,19 @@ def test_the_navigation_is_open_on_a_desktop(browser, server):
         assert width(page)[0] <= 1440
     finally:
         context.close()
+
+
+def test_an_admins_nine_links_fit_one_line_from_1200_px(browser, server):
+    context = login_context(browser, server, "admin", viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(server + "/snapshots")
+        settle(page)
+        links = page.locator("#shell-nav-collapse .nav-link")
+        assert links.count() >= 9
+        tops = {round(link.bounding_box()["y"]) for link in links.all()}
+        heights = {round(link.bounding_box()["height"]) for link in links.all()}
+        assert len(tops) == 1 and max(heights) < 50  # one line, no link broken in two
+        assert width(page) == [1200, 1200]
+    finally:
+        context.close()
