@@ -19,6 +19,7 @@ import secrets
 from urllib.parse import urlencode, urlsplit
 
 import dash
+from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, g, redirect, request
 from werkzeug.exceptions import HTTPException
 
@@ -279,8 +280,6 @@ def _cache_control(path: str, status: int) -> str:
     if status not in (200, 304):
         return "no-store"
     if path.startswith("/_dash-component-suites/"):
-        from dash.fingerprint import check_fingerprint
-
         return YEAR if check_fingerprint(path)[1] else "no-cache"
     if path.startswith("/assets/"):
         return YEAR if request.args.get("m") else "no-cache"

@@ -47,6 +47,12 @@ def test_county_and_town_users_cannot_make_a_report(server, demo_env, demo_audit
                 {"_pages_location.pathname": "/snapshots", "_pages_location.search": ""},
             ).json()
         )
+    # the page's follow-up callback gives a town official the archive as their page shows
+    # it: their own town's reports only, never the county's (it lists every town's cases)
+    town = login_session(server, "town")
+    answer = callback(town, server, "snapshots-job", {"snapshots-poll.n_intervals": 1})
+    assert answer.status_code == 200
+    assert "示范县-2026-W" not in answer.text
     assert (state.read_text(encoding="utf-8") if state.exists() else None) == before
     asked = demo_audit.query(action="snapshot")
     assert not [r for r in asked if r["user_name"] in ("county", "town")]
