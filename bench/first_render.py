@@ -201,6 +201,10 @@ def tree_of(rev: str, into: Path) -> Path:
     return into
 
 
+def loads(values: tuple[float, ...]) -> str:
+    return " / ".join(f"{x:.1f}" for x in values)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -225,6 +229,7 @@ def main() -> None:
     data = Path(args.data) if args.data else demo_store(args.scale)
     ensure_account(data)
     pages = [p for p in args.pages.split(",") if p]
+    load_before = os.getloadavg()
 
     from playwright.sync_api import sync_playwright
 
@@ -258,7 +263,8 @@ def main() -> None:
     print(
         f"Chromium {version}, {os.cpu_count()} CPUs, gunicorn 2 workers, data `{data}`; "
         f"median (min–max) of {args.runs} runs. Cold: empty browser cache (a first visit). "
-        "Warm: the same browser loads the page again. Servers' figures computed beforehand.\n"
+        "Warm: the same browser loads the page again. Servers' figures computed beforehand. "
+        f"Load average {loads(load_before)} at the start, {loads(os.getloadavg())} at the end.\n"
     )
     head = ["page"]
     for name in trees:
