@@ -22,6 +22,7 @@ dash.register_page(
 )
 
 POLL_MS = 2000
+admin_button.register()  # the button's callback: admins only (see dashboard/snapshot/button.py)
 
 
 class Ids:

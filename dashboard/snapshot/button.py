@@ -1,6 +1,6 @@
 """The 周报 page's "生成上周周报" button (admins only) and how a report being made is shown.
 
-Its callback lives here, outside the page's module, on purpose: the route gate allows a
+Its callback (register()) lives here, outside the page's module, on purpose: the route gate allows a
 callback to the roles of the page whose module defines it, and a callback of no page to
 admins only (dashboard/auth/gate.py _callback_allowed) — so a county or town user's request
 to it is refused before it runs. It checks the role itself too.
@@ -73,11 +73,17 @@ def _label(week: str | None) -> str:
     return periods.iso_week(week).label if week else "上一周"
 
 
-@callback(
-    Output(Ids.STARTED, "data"),
-    Input(Ids.PRODUCE, "n_clicks"),
-    prevent_initial_call=True,
-)
+def register() -> None:
+    """Adds the button's callback to the app being built. The 周报 page's module calls it:
+    Dash runs page modules once per app, whereas a callback declared at this module's import
+    would reach only the first app of a process."""
+    callback(
+        Output(Ids.STARTED, "data"),
+        Input(Ids.PRODUCE, "n_clicks"),
+        prevent_initial_call=True,
+    )(produce)
+
+
 def produce(clicks):
     """Start last week's county report in the background; the page then follows it."""
     viewer = access.current()
