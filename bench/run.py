@@ -77,7 +77,10 @@ def worker_memory(master: int) -> str:
     )
 
 
-PARTS = ("etl", "indicators", "pages", "overview", "memory", "wall", "pdf", "login")
+PARTS = (
+    *("etl", "indicators", "pages", "overview", "memory", "wall", "pdf", "login"),
+    "first_render",
+)
 
 
 def main() -> None:
@@ -158,6 +161,15 @@ def main() -> None:
             part(
                 "Login's cost per request (gate on and off, same run)",
                 [PY, "bench/login.py", "--data", str(data)],
+                env=env,
+            ),
+        )
+    if "first_render" in wanted:
+        keep(
+            "first_render",
+            part(
+                "Browser: first render, cold and warm, and the bytes of a first visit",
+                [PY, "bench/first_render.py", "--data", str(data), "--runs", "3"],
                 env=env,
             ),
         )

@@ -1,5 +1,12 @@
 """create_app(): the only Dash(...) call, and the shell every analyst page sits in:
-navigation built from the page registry, the global filters kept in the URL, 数据截至."""
+navigation built from the page registry (collapsed behind a toggler on phones), the global
+filters kept in the URL, 数据截至, and a loading indicator while callbacks run.
+
+First render (issue 16): responses are compressed (dashboard/compression.py), Dash's
+fingerprinted bundles are cached for a year (the gate's after-request), plotly.js is the
+partial bundle in assets/vendor and loads only on pages with a graph (assets/plotly-setup.js),
+and the page says 正在加载… from the first byte, in Chinese, with lang="zh-CN".
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
+from dashboard import compression
 from dashboard.admin_routes import register_routes as register_admin_routes
 from dashboard.auth import access, gate, policy
 from dashboard.auth import views as auth_views
-from dashboard.components import context, notices
+from dashboard.components import context, defaults, notices
 from dashboard.domain import periods
 from dashboard.drill import cases_href
 from dashboard.export_routes import register_routes as register_export_routes
@@ -44,29 +52,69 @@ class Ids:
     AS_OF = "shell-as-of"
     PERIOD_TEXT = "shell-period-text"
     NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "index": path}
+    NAV_TOGGLE = "shell-nav-toggle"  # the ☰ button of a narrow screen
+    NAV_COLLAPSE = "shell-nav-collapse"
     ACCOUNT = "shell-account"
+    LOADING = "shell-loading"  # 正在加载…, shown by assets/shell.js while callbacks run
 
 
 # Pages that fill the screen on their own (wall, print) hide the analyst shell.
 BARE_PATHS = ("/wall", "/report", "/bulletin-print")
 
+LOADING_TEXT = "正在加载…"
+
+# Dash's index page, in Chinese: lang="zh-CN" (no offer to translate the page; CJK line
+# breaking) and no Internet Explorer notice in English.
+INDEX = """<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+class PulseDash(dash.Dash):
+    def interpolate_index(self, **kwargs) -> str:
+        """Dash's placeholder until the app has drawn says Loading... — ours says 正在加载…"""
+        entry = kwargs.get("app_entry", "")
+        kwargs["app_entry"] = entry.replace("Loading...", LOADING_TEXT)
+        return super().interpolate_index(**kwargs)
+
 
 def create_app() -> dash.Dash:
-    app = dash.Dash(
+    defaults.install()  # grids, dropdowns and date pickers speak Chinese on every page
+    app = PulseDash(
         __name__,
         use_pages=True,
         pages_folder=str(Path(__file__).with_name("pages")),
         assets_folder=str(ASSETS),
+        # the partial plotly.js bundle is fetched by assets/plotly-setup.js when a page has
+        # a graph, never put on every page
+        assets_ignore=r"^plotly-basic-.*\.js$",
         # Bootstrap comes from assets/vendor: county intranets have no CDN.
         external_stylesheets=[],
         serve_locally=True,
+        eager_loading=False,  # Dash's default, said aloud: async chunks only when used
         title=f"{settings.get('county.name')} 政务服务效能看板",
         update_title=None,
         suppress_callback_exceptions=True,
+        index_string=INDEX,
     )
     app.layout = _shell
     _register_shell_callbacks(app)
     notices.register(app)  # what is wrong with the view the URL asks for
+    compression.install(app.server, ASSETS)  # gzip/brotli; before the gate: runs after it
     gate.install(app)  # logins, roles and headers in front of every route (issue 13)
     auth_views.register_routes(app.server)  # /login, /logout
     register_snapshot_routes(app.server)  # the weekly PDFs' downloads
@@ -105,33 +153,59 @@ def _account() -> html.Div:
 
 def _shell() -> html.Div:
     towns, depts = _choices()
+    links = dbc.Nav(
+        [
+            dbc.NavItem(
+                dbc.NavLink(
+                    p["name"],
+                    href=p["relative_path"],
+                    id={"type": Ids.NAV_LINK, "index": p["relative_path"]},
+                    active="exact",
+                )
+            )
+            for p in _nav_pages()
+        ],
+        navbar=True,
+        className="me-auto",
+    )
+    # dbc.NavbarToggler labels itself "Toggle navigation": a plain button says it in Chinese
+    toggler = html.Button(
+        html.Span(className="navbar-toggler-icon"),
+        id=Ids.NAV_TOGGLE,
+        className="navbar-toggler",
+        type="button",
+        n_clicks=0,
+        title="导航菜单",
+        **{"aria-label": "展开或收起导航菜单", "aria-controls": Ids.NAV_COLLAPSE},
+    )
     nav = dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand(f"{settings.get('county.name')} · 政务服务效能看板", href="/"),
-                dbc.Nav(
+                dbc.NavbarBrand(
                     [
-                        dbc.NavItem(
-                            dbc.NavLink(
-                                p["name"],
-                                href=p["relative_path"],
-                                id={"type": Ids.NAV_LINK, "index": p["relative_path"]},
-                                active="exact",
-                            )
-                        )
-                        for p in _nav_pages()
+                        html.Span(f"{settings.get('county.name')} · ", className="brand-county"),
+                        "政务服务效能看板",
                     ],
-                    navbar=True,
-                    className="me-auto",
+                    href="/",
                 ),
-                html.Span(id=Ids.AS_OF, className="navbar-text text-white-50 small"),
-                _account(),
+                toggler,
+                dbc.Collapse(
+                    [
+                        links,
+                        html.Span(id=Ids.AS_OF, className="navbar-text text-white-50 small"),
+                        _account(),
+                    ],
+                    id=Ids.NAV_COLLAPSE,
+                    is_open=False,
+                    navbar=True,
+                ),
             ],
             fluid=True,
         ),
         color="primary",
         dark=True,
-        className="mb-2",
+        expand="xl",
+        className="mb-2 pulse-navbar",
     )
     bar = dbc.Container(
         dbc.Row(
@@ -144,25 +218,36 @@ def _shell() -> html.Div:
                         options=[{"label": v, "value": k} for k, v in periods.LABELS.items()],
                         value="this_month",
                     ),
+                    xs=12,
+                    sm=4,
                     md=2,
                 ),
                 dbc.Col(
                     dcc.DatePickerRange(
                         id=Ids.RANGE,
+                        # month names and weekdays from date-fns's zh-CN locale, which
+                        # assets/vendor/date-fns-*-zh-CN.min.js registers for Dash's picker
                         display_format="YYYY-MM-DD",
+                        month_format="YYYY年M月",
                         first_day_of_week=1,
                         start_date_placeholder_text="开始日期",
                         end_date_placeholder_text="结束日期",
                     ),
+                    xs=12,
                     md="auto",
                     id=f"{Ids.RANGE}-col",
+                    style={"display": "none"},  # until the period is 自定义 (describe_period)
                 ),
                 dbc.Col(
                     dcc.Dropdown(id=Ids.TOWNS, multi=True, placeholder="全部乡镇", options=towns),
+                    xs=6,
+                    sm=4,
                     md=3,
                 ),
                 dbc.Col(
                     dcc.Dropdown(id=Ids.DEPTS, multi=True, placeholder="全部部门", options=depts),
+                    xs=6,
+                    sm=4,
                     md=3,
                 ),
                 dbc.Col(
@@ -177,11 +262,18 @@ def _shell() -> html.Div:
         id=Ids.FILTER_BAR,
         className="mb-2",
     )
+    loading = html.Div(
+        [html.Span(className="spinner-border spinner-border-sm me-2"), LOADING_TEXT],
+        id=Ids.LOADING,
+        className="pulse-loading",
+        role="status",
+        **{"aria-live": "polite"},
+    )
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.FILTERS),
-            html.Div([nav, bar], id=Ids.NAV),
+            html.Div([nav, bar, loading], id=Ids.NAV),
             notices.placeholder(),
             dbc.Container(dash.page_container, fluid=True, className="pb-4"),
         ]
@@ -292,6 +384,18 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         f"(path) => {bare}.some(p => (path || '').startsWith(p)) ? {{display: 'none'}} : {{}}",
         Output(Ids.NAV, "style"),
         Input("_pages_location", "pathname"),
+    )
+    # the ☰ button opens and closes the navigation; following a link closes it
+    app.clientside_callback(
+        """(clicks, path, open) => {
+            const trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id;
+            return trigger === 'shell-nav-toggle.n_clicks' ? !open : false;
+        }""",
+        Output(Ids.NAV_COLLAPSE, "is_open"),
+        Input(Ids.NAV_TOGGLE, "n_clicks"),
+        Input("_pages_location", "pathname"),
+        State(Ids.NAV_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
     )
 
 

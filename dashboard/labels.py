@@ -103,8 +103,42 @@ CASE_FIELDS = {
     "phone_hash": "联系电话(哈希)",
 }
 
-# AG Grid's own texts (paging bar, filter menus) in Chinese.
+# AG Grid's own texts (paging bar, filter menus, overlays, screen-reader labels) in Chinese:
+# the default of every grid (dashboard/components/tables.py install_grid_defaults). The keys
+# are AG Grid's (its English defaults in dash_ag_grid.min.js: getLocaleTextFunc()(key, …)).
 GRID_LOCALE = {
+    "noMatchingRows": "没有符合筛选条件的记录",
+    "exportingOoo": "正在导出…",
+    "invalidDate": "日期无效",
+    "invalidNumber": "数字无效",
+    "blanks": "(空白)",
+    "notContains": "不包含",
+    "bigintFilter": "整数筛选",
+    "ariaChecked": "已选中",
+    "ariaUnchecked": "未选中",
+    "ariaIndeterminate": "部分选中",
+    "ariaColumnFiltered": "已筛选",
+    "ariaDateFilterInput": "日期筛选输入",
+    "ariaFilterColumn": "按 Ctrl+回车 打开筛选",
+    "ariaFilterInput": "筛选输入",
+    "ariaFilteringOperator": "筛选条件",
+    "ariaLabelColumnMenu": "列菜单",
+    "ariaLabelTooltip": "提示",
+    "ariaMenuColumn": "按 Alt+下箭头 打开列菜单",
+    "ariaSkeletonCellLoading": "正在加载行数据",
+    "ariaSkeletonCellLoadingFailed": "行数据加载失败",
+    "ariaDeferSkeletonCellLoading": "正在加载单元格",
+    "ariaRowSelectAll": "按空格键全选或取消全选",
+    "ariaSortableColumnWithCellSelection": "按 Alt+回车 排序",
+    "ariaHeaderSelection": "带全选的列",
+    "ariaInputEditor": "输入",
+    "ariaPendingChange": "待保存的修改",
+    "ariaToggleCellValue": "按空格键切换单元格的值",
+    "ariaColumnCellSelection": "按回车选中或取消本列所有可见单元格",
+    "ariaColumnGroupCellSelection": "按回车选中或取消本列组所有可见单元格",
+    "ariaColumnGroupExpansion": "按回车展开或收起本列组",
+    "ariaHasNote": "此单元格有备注",
+    "ariaValidationErrorPrefix": "校验",
     "page": "页",
     "of": "/",
     "to": "–",
@@ -133,7 +167,6 @@ GRID_LOCALE = {
     "inRangeStart": "从",
     "inRangeEnd": "到",
     "contains": "包含",
-    "notContains": "不包含",
     "startsWith": "开头是",
     "endsWith": "结尾是",
     "dateFormatOoo": "年-月-日",
@@ -157,6 +190,18 @@ GRID_LOCALE = {
     "ariaFilterMenuOpen": "打开筛选菜单",
     "ariaLabelColumnFilter": "列筛选",
     "ariaSortableColumn": "按回车排序",
+}
+
+# Dash 4 Dropdown's own texts (its `labels`): the default of every dropdown
+# (dashboard/components/defaults.py).
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全不选",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "没有匹配的选项",
 }
 
 # Data sources whose freshness the 数据质量 page watches, with the event each one dates.

@@ -487,6 +487,13 @@ SETTINGS: tuple[Setting, ...] = (
         "通报: the issuing office printed at the top (e.g. 示范县政务服务管理办公室). Empty: "
         "the county's name only.",
     ),
+    # first render (issue 16): compression of answers — docs/deploy.md
+    Setting(
+        "serve.compress",
+        True,
+        "Compress answers (brotli or gzip, as the browser accepts): scripts, styles, pages and "
+        "data. Turn off only when a reverse proxy in front compresses them already.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "view_rows": "查看明细",
     "user_change": "账号变更",
     "denied": "拒绝访问",
+    "snapshot": "生成周报",  # an admin asked for last week's report (the 周报 page)
 }
 
 

@@ -19,6 +19,7 @@ import secrets
 from urllib.parse import urlencode, urlsplit
 
 import dash
+from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, g, redirect, request
 from werkzeug.exceptions import HTTPException
 
@@ -261,10 +262,30 @@ def _after(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = _csp(ancestors)
     if is_secure():
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    path = request.path
-    if not path.startswith(("/assets/", "/_dash-component-suites/")):
-        response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = _cache_control(request.path, response.status_code)
     return response
+
+
+YEAR = "public, max-age=31536000, immutable"
+
+
+def _cache_control(path: str, status: int) -> str:
+    """Versioned files for a year, other static files revalidated, data never kept.
+
+    Dash names its bundles with the package version and the file's time
+    (…/dash_core_components.v4_4_1m1764526740.js) and our assets with ?m=<file time>: a new
+    file is a new URL, so the browser may keep the old one without asking. Dash's async
+    chunks (async-graph.js, …) have no fingerprint: the browser asks again (ETag → 304).
+    Pages, callbacks, exports and errors: no-store."""
+    if status not in (200, 304):
+        return "no-store"
+    if path.startswith("/_dash-component-suites/"):
+        return YEAR if check_fingerprint(path)[1] else "no-cache"
+    if path.startswith("/assets/"):
+        return YEAR if request.args.get("m") else "no-cache"
+    if path == "/_favicon.ico":
+        return "public, max-age=86400"
+    return "no-store"
 
 
 def _teardown(_exc=None) -> None:

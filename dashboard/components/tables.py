@@ -1,4 +1,5 @@
-"""Small tables rendered server-side (for large ones the pages use dash-ag-grid)."""
+"""Small tables rendered server-side (for large ones the pages use dash-ag-grid) and the page
+grid. Every grid's Chinese texts: dashboard/components/defaults.py."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterable, Sequence
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
+
+from dashboard import labels
 
 
 def simple_table(headers: Sequence[str], rows: Iterable[Sequence[object]], **kwargs) -> dbc.Table:
@@ -27,11 +30,11 @@ def section_header(title: str, hint: str, extra=None) -> html.Div:
     """A section title with a muted hint, and optionally a control at the right."""
     return html.Div(
         [
-            html.H4(title, className="mb-0 me-3"),
+            html.H4(title, className="mb-0 me-3 text-nowrap"),
             html.Span(hint, className="text-muted small me-auto"),
             *([extra] if extra is not None else []),
         ],
-        className="d-flex align-items-baseline mt-3 mb-2",
+        className="d-flex flex-wrap align-items-baseline column-gap-1 mt-3 mb-2",
     )
 
 
@@ -44,19 +47,22 @@ def data_grid(
     rows: list[dict] | None = None,
     min_width: int = 90,
 ) -> dag.AgGrid:
-    """A page grid: sortable, Chinese empty text, either as tall as its rows or a fixed
-    height; narrower minimum column widths get the compact style."""
+    """A page grid: sortable, Chinese texts (components/defaults.py) with its own empty text,
+    either as tall as its rows or a fixed height; narrower minimum column widths get the
+    compact style."""
     options = {
         "animateRows": False,
         "suppressCellFocus": True,
-        "localeText": {"noRowsToShow": "本期没有记录"},
+        "localeText": {**labels.GRID_LOCALE, "noRowsToShow": "本期没有记录"},
     }
     if auto_height:
         options["domLayout"] = "autoHeight"
+    # no rowData until the page's callback sends it: the grid says 加载中…, not 本期没有记录
+    data = {} if rows is None else {"rowData": rows}
     return dag.AgGrid(
         id=grid_id,
         columnDefs=columns or [],
-        rowData=rows or [],
+        **data,
         defaultColDef={
             "sortable": True,
             "resizable": True,

@@ -247,7 +247,7 @@ class _Builder:
                 html.Div([html.H3("本期要点"), html.Ul(self.highlights())], className="cover-box"),
                 html.P(
                     "数据来源:一体化政务服务平台办件、12345 热线工单、好差评评价导出文件;"
-                    "指标口径见《数据契约》第 7 节,与看板和 pulse metrics 同一定义。",
+                    "指标口径见《数据契约》第 7 节,与看板的指标同一定义。",
                     className="cover-source",
                 ),
             ],
@@ -331,7 +331,7 @@ class _Builder:
             html.P(
                 f"上期为 {r.previous.label}({r.compared})。比率的变化以百分点计,"
                 "变化不足 0.1 个百分点为持平;超期未办结、超时预警为某一时刻的存量,不作比较。"
-                "目标见配置 targets.*,"
+                "目标由系统管理员在配置中设定,"
                 "达标为绿色,差距在容差内为黄色,否则为红色;超期、预警、差评等数量以 0 为目标。",
                 className="report-note",
             ),
