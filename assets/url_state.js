@@ -20,10 +20,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       setOrDrop(params, 'filter', Object.keys(filter).length ? JSON.stringify(filter) : '');
       return changed(params, search);
     },
-    // a dropdown's value → ?<key>=<value>
-    valueToUrl: function (value, key, search) {
+    // a dropdown's value → ?<key>=<value>; the page's default value leaves the address clean
+    valueToUrl: function (value, spec, search) {
       var params = new URLSearchParams(search || '');
-      setOrDrop(params, key, value || '');
+      setOrDrop(params, spec.key, value === spec.default ? '' : (value || ''));
       return changed(params, search);
     }
   }

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dashboard.filters import Filters
 
 
 def rows_href(
     filters: Filters, indicator: str, town: str | None = None, dept: str | None = None
 ) -> str:
-    """The 明细 page for one figure, keeping the period (and the chosen towns/departments)."""
-    f = filters.with_extra(indicator=indicator, town=town, dept=dept)
+    """The 明细 page for one figure, keeping the period (and the chosen towns/departments) and
+    the town or department a page is on; another page's own state (its ranking choice, a
+    grid's sort or filter) stays behind."""
+    kept = {k: v for k, v in filters.extra.items() if k in ("town", "dept")}
+    f = replace(filters, extra=kept).with_extra(indicator=indicator, town=town, dept=dept)
     return "/rows" + f.to_query()
 
 

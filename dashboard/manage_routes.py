@@ -10,16 +10,14 @@ session, never from the form. Downloads carry the exporter's signature row and a
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import logging
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, redirect, request, send_file
 
-from dashboard.auth import access, audit
+from dashboard.auth import access
 from dashboard.manage import audit_sample, bulletin, explanations, ledger
 from dashboard.manage.common import ManageError, last_complete_month, parse_month
 
@@ -308,34 +306,15 @@ def _town_names() -> dict[str, str]:
 
 
 def _csv(name: str, ascii_name: str, rows: list[dict], detail: dict) -> Response:
-    """A CSV download (UTF-8 with BOM, for Excel and WPS) with the exporter's signature as its
-    last row, formulas neutralised, recorded in the audit log with its SHA-256."""
-    from dashboard.case_explorer import neutralise
-    from dashboard.case_export import check_navigation, signature
+    """A CSV download of a management list, as every export is (dashboard/exports.py): UTF-8
+    with BOM, formulas neutralised, the exporter's signature last, an export slot, and the
+    audit record with its SHA-256. (`ascii_name` is kept for the callers' readability.)"""
+    from dashboard import exports
 
-    check_navigation()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if rows:
-        writer.writerow(rows[0].keys())
-        for r in rows:
-            writer.writerow([neutralise(v) for v in r.values()])
-    else:
-        writer.writerow(["(无记录)"])
-    writer.writerow([signature()])
-    body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    audit.record(
-        "export",
-        {**detail, "format": "csv", "sha256": hashlib.sha256(body).hexdigest()},
-        rows=len(rows),
-    )
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
+    header = list(rows[0].keys()) if rows else ["(无记录)"]
+    lines = [tuple(r.values()) for r in rows]
+    return exports.respond(
+        "csv", name, header, lambda: iter([lines] if lines else []), len(rows), detail
     )
 
 

@@ -71,7 +71,8 @@ def layout(**query) -> html.Div:
     rank_by = query.get("rank") if query.get("rank") in RANK_CHOICES else RANK_CHOICES[0]
     return html.Div(
         [
-            dcc.Store(id=Ids.URL_KEY, data="rank"),  # the ranking choice lives in ?rank=
+            # the ranking choice lives in ?rank= (absent for the default)
+            dcc.Store(id=Ids.URL_KEY, data={"key": "rank", "default": RANK_CHOICES[0]}),
             dcc.Location(id=Ids.DRILL, refresh="callback-nav"),
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             dbc.Row(

@@ -86,6 +86,9 @@ def callback(session, url: str, output_id: str, inputs: dict, state: dict | None
     )
 
 
+NO_DATA = "本期无数据"  # a KPI with no rows behind it (not a misleading 0)
+
+
 def kpi_figures(session, url: str, search: str) -> dict[str, str]:
     """The overview's KPI values for a query string, read from the callback's answer."""
     answer = callback(session, url, "overview-kpis", {"url.search": search})
@@ -208,7 +211,7 @@ def test_a_town_official_gets_none_of_another_towns_rows(server):
     other = f"{month}&towns={OTHER_TOWN}"
     # the county sees the other town's cases; the official asking for them gets nothing
     assert int(kpi_figures(county, server, other)["cases"].replace(",", "")) > 0
-    assert kpi_figures(town, server, other)["cases"] == "0"
+    assert kpi_figures(town, server, other)["cases"] == NO_DATA
     own = kpi_figures(town, server, month)["cases"]
     assert own == kpi_figures(county, server, f"{month}&towns={DEMO_TOWN}")["cases"]
     # 明细: the other town's rows by ?town=, by ?towns=, and with no town at all
@@ -261,7 +264,10 @@ def test_a_town_official_editing_the_url_in_chromium_sees_no_other_town(server, 
         assert "共 0 条" in page.inner_text("#rows-count")
         page.goto(f"{server}/town?period=this_year&town={OTHER_TOWN}")
         page.wait_for_selector("#town-title")
-        assert "城关街道" in page.inner_text("#town-title")
+        # not the other town, and not silently the official's own: the page says so
+        assert page.inner_text("#town-title") == "乡镇 · 未找到该乡镇"
+        assert "不存在或您无权查看" in page.inner_text("body")
+        assert "青石镇" not in page.inner_text("#_pages_content")
         options = page.locator("#filter-towns").inner_text()
         assert "青石镇" not in options
         page.goto(f"{server}/quality")
@@ -345,10 +351,10 @@ def test_injection_payloads_change_nothing(server):
             if key == "towns":
                 assert figures == baseline, payload
             else:
-                assert figures["cases"] == "0", payload
+                assert figures["cases"] == NO_DATA, payload
     # the request from the field: towns={depts}&depts=) or 1=1 or ' in (
     crafted = "?period=this_month&towns={depts}&depts=) or 1=1 or ' in ("
-    assert kpi_figures(county, server, crafted)["cases"] == "0"
+    assert kpi_figures(county, server, crafted)["cases"] == NO_DATA
     for payload in PAYLOADS:
         rows = _rows_of(
             grid_rows(
