@@ -148,8 +148,8 @@ def ensure_account(data: Path, role: str = "county", name: str = BENCH_USER[0]) 
     )
 
 
-def session(url: str):
-    """A requests.Session signed in as the bench's account."""
+def session(url: str, account: tuple[str, str] | None = None):
+    """A requests.Session signed in as the bench's account (or `account`: user, password)."""
     from urllib.parse import urlsplit
 
     import requests
@@ -159,7 +159,7 @@ def session(url: str):
     s = requests.Session()
     answer = s.post(
         url + "/login",
-        data={"username": BENCH_USER[0], "password": BENCH_USER[1]},
+        data={"username": (account or BENCH_USER)[0], "password": (account or BENCH_USER)[1]},
         headers={"Origin": url},
         allow_redirects=False,
         timeout=60,
@@ -169,15 +169,15 @@ def session(url: str):
     return s
 
 
-def signed_in_context(browser, url: str, **options):
-    """A Chromium context holding the bench account's session cookie."""
+def signed_in_context(browser, url: str, account: tuple[str, str] | None = None, **options):
+    """A Chromium context holding the bench account's (or `account`'s) session cookie."""
     options.setdefault("locale", "zh-CN")
     context = browser.new_context(**options)
     host = url.split("//", 1)[1].split(":")[0].split("/")[0]
     context.add_cookies(
         [
             {"name": c.name, "value": c.value, "domain": host, "path": "/"}
-            for c in session(url).cookies
+            for c in session(url, account).cookies
         ]
     )
     return context

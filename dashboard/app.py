@@ -323,6 +323,10 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 f.to_query(),
             )
         current = Filters.from_query(search)
+        if ctx.triggered_id == Ids.RANGE and start and end and str(end) < str(start):
+            # a reversed range is refused where it is picked: the end is cleared, the view
+            # (and the URL) stay as they were until a valid end date is chosen
+            return no_update, no_update, no_update, None, no_update, no_update, no_update
         f = Filters.from_query(
             Filters(
                 period=period or current.period,

@@ -82,6 +82,16 @@ def rule_text() -> str:
     return f"{'或'.join(parts)}的乡镇不上红榜" if parts else ""
 
 
+def board_text() -> str:
+    """The whole board rule in one Chinese sentence, for a note beside a ranking."""
+    rule = (
+        f"前 {BOARD_SIZE} 名为红榜、后 {BOARD_SIZE} 名为黑榜"
+        f"(有数据的乡镇多于 {2 * BOARD_SIZE} 个时)"
+    )
+    hard = rule_text()
+    return f"{rule};{hard},红榜可能不足 {BOARD_SIZE} 个" if hard else rule
+
+
 def _rows(data: pl.DataFrame | Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(data.iter_rows(named=True)) if isinstance(data, pl.DataFrame) else list(data)
 

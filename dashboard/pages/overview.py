@@ -25,7 +25,7 @@ from dashboard.components.panels import indicator_cells, indicator_columns, kpi_
 from dashboard.domain import indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
-from dashboard.drill import rows_href, town_href
+from dashboard.drill import outside_href, rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 
@@ -90,6 +90,7 @@ def layout(**query) -> html.Div:
                         ),
                         md=3,
                     ),
+                    dbc.Col(html.Small(ranking.board_text(), className="text-muted"), md=True),
                 ],
                 className="align-items-center g-2 mb-2",
             ),
@@ -188,7 +189,12 @@ def show_ranking(view: View, rank_by):
             }
             for column in indicator_columns(shown)
         ],
-        {"field": "outside_system_depts", "headerName": indicator_label("outside_system_depts")},
+        {
+            "field": "outside_system_depts",
+            "headerName": indicator_label("outside_system_depts"),
+            "cellClassRules": {"drillable": "params.value"},  # opens the town's flagged list
+            "tooltipField": "outside_system_depts",
+        },
     ]
     return columns, rows
 
@@ -210,7 +216,9 @@ def drill_from_ranking(cell, query):
     filters = Filters.from_query(query)
     if column == "town_name":  # a town's name opens its own page
         return town_href(filters, town)
-    if column not in INDICATORS or column == "outside_system_depts":
+    if column == "outside_system_depts":  # the town's departments flagged for 体外循环
+        return outside_href(filters, town)
+    if column not in INDICATORS:
         column = "cases"
     return rows_href(filters, column, town=town)
 

@@ -144,3 +144,28 @@ def test_the_url_holds_the_grid_sort_and_the_ranking_choice(server, page, browse
     page.wait_for_function("() => location.pathname === '/town'")
     assert "town=" in page.url
     assert page.console_errors == []
+
+
+def test_the_date_picker_refuses_a_reversed_range(server):
+    """Picking an end date before the start clears the end; the view and its URL stay."""
+    from tests.e2e.test_security import callback
+
+    county = login_session(server, "county")
+    search = "?period=custom&from=2026-11-10&to=2026-11-20"
+    values = {
+        "filter-range.end_date": "2026-11-01",  # the date just picked: before the start
+        "url.search": search,
+        "filter-period.value": "custom",
+        "filter-range.start_date": "2026-11-10",
+        "filter-towns.value": [],
+        "filter-depts.value": [],
+    }
+    answer = callback(county, server, "filter-range", values)
+    assert answer.status_code == 200, answer.text[:300]
+    response = answer.json()["response"]
+    assert response["filter-range"] == {"end_date": None}
+    assert "url" not in response and "filters" not in response  # the view is unchanged
+    # a valid end date is taken
+    values["filter-range.end_date"] = "2026-11-15"
+    taken = callback(county, server, "filter-range", values).json()["response"]
+    assert taken["url"]["search"] == "?period=custom&from=2026-11-10&to=2026-11-15"
