@@ -28,7 +28,7 @@ QUERY = {"period": "last_month"}
 PAGE_QUERY = {"/rows": {"indicator": "on_time_rate"}, "/wall": {"period": "this_month"}}
 
 
-OUTSIDE = "/outside?period=this_year&town=339901104000&dept=自然资源&signal=late_entry"
+OUTSIDE = "/outside?period=this_year&town=339901105000&dept=自然资源&signal=late_entry"
 # (file stem, path and query, viewport, whole page?) beyond one shot per page
 VIEWS = [
     ("wall-1366", "/wall?period=this_month", (1366, 768), False),

@@ -151,23 +151,61 @@ def _account() -> html.Div:
     )
 
 
-def _shell() -> html.Div:
-    towns, depts = _choices()
-    links = dbc.Nav(
-        [
-            dbc.NavItem(
-                dbc.NavLink(
-                    p["name"],
-                    href=p["relative_path"],
-                    id={"type": Ids.NAV_LINK, "index": p["relative_path"]},
-                    active="exact",
+# Pages grouped under a menu of the navigation (the others are links of their own), so an
+# admin's navigation fits one line from 1200 px however many management pages there are.
+NAV_MENUS = {
+    "管理": ("/snapshots", "/case-audit", "/ledger", "/explanations", "/bulletins"),
+    "系统": ("/quality", "/audit", "/accounts"),
+}
+
+
+def _nav_items() -> list:
+    """The viewer's pages as links, and the grouped ones under their menus (a menu with one
+    page the viewer may open is just that link)."""
+    pages = _nav_pages()
+    grouped = {path: menu for menu, paths in NAV_MENUS.items() for path in paths}
+    items: list = []
+    menus: dict[str, list[dict]] = {}
+    for p in pages:
+        menu = grouped.get(p["path"])
+        if menu is None:
+            items.append(p)
+        else:
+            if menu not in menus:
+                items.append(menu)  # a menu takes the place of its first page
+            menus.setdefault(menu, []).append(p)
+
+    def link_id(p: dict) -> dict:
+        return {"type": Ids.NAV_LINK, "index": p["relative_path"]}
+
+    out = []
+    for item in items:
+        if isinstance(item, dict) or len(menus[item]) == 1:
+            p = item if isinstance(item, dict) else menus[item][0]
+            out.append(
+                dbc.NavItem(
+                    dbc.NavLink(p["name"], href=p["relative_path"], id=link_id(p), active="exact")
                 )
             )
-            for p in _nav_pages()
-        ],
-        navbar=True,
-        className="me-auto",
-    )
+            continue
+        out.append(
+            dbc.DropdownMenu(
+                [
+                    dbc.DropdownMenuItem(p["name"], href=p["relative_path"], id=link_id(p))
+                    for p in menus[item]
+                ],
+                label=item,
+                nav=True,
+                in_navbar=True,
+                align_end=False,
+            )
+        )
+    return out
+
+
+def _shell() -> html.Div:
+    towns, depts = _choices()
+    links = dbc.Nav(_nav_items(), navbar=True, className="me-auto")
     # dbc.NavbarToggler labels itself "Toggle navigation": a plain button says it in Chinese
     toggler = html.Button(
         html.Span(className="navbar-toggler-icon"),

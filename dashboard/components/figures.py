@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.components.format import is_rate
+from dashboard.domain import periods
 from dashboard.domain.indicators import label as indicator_label
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
@@ -49,22 +52,58 @@ def trend(
     title: str = "",
     height: int = 320,
     dark: bool = False,
+    as_of: datetime | None = None,
+    bucket: str | None = None,
 ) -> go.Figure:
-    """Lines over period_start; rates on the left axis in %, one count as bars on the right."""
+    """Lines over period_start; rates on the left axis in %, one count as bars on the right.
+    With `as_of` and `bucket`, buckets the data does not cover to their end (this week or
+    month so far) are drawn apart: a lighter bar, a hollow marker on a dotted segment, and
+    a note naming the day the data ends — a half-finished month is not a fall."""
     fig = go.Figure()
-    x = [d.isoformat() for d in frame["period_start"]]
-    for ind in indicators:
+    starts = list(frame["period_start"])
+    x = [d.isoformat() for d in starts]
+    partial = [
+        as_of is not None and bucket is not None and periods.incomplete(d, bucket, as_of)
+        for d in starts
+    ]
+    for n, ind in enumerate(indicators):
         values = frame[ind].to_list()
+        color = PALETTE[n % len(PALETTE)]
         if is_rate(ind):
+            y = [None if v is None else v * 100 for v in values]
+            whole = [None if p else v for v, p in zip(y, partial, strict=True)]
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=[None if v is None else v * 100 for v in values],
+                    y=whole,
                     name=indicator_label(ind),
                     mode="lines+markers",
+                    line={"color": color},
+                    legendgroup=ind,
+                    customdata=[ind] * len(x),  # a click names its indicator
                     hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>",
                 )
             )
+            if any(partial):  # from the last whole bucket to the running one, dotted
+                first = partial.index(True)
+                keep = range(max(first - 1, 0), len(y))
+                fig.add_trace(
+                    go.Scatter(
+                        x=[x[i] for i in keep],
+                        y=[y[i] for i in keep],
+                        customdata=[ind] * len(keep),
+                        name=indicator_label(ind),
+                        mode="lines+markers",
+                        line={"color": color, "dash": "dot"},
+                        marker={
+                            "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                            "size": 8,
+                        },
+                        legendgroup=ind,
+                        showlegend=False,
+                        hovertemplate="%{y:.1f}%(不完整)<extra>%{fullData.name}</extra>",
+                    )
+                )
         else:
             fig.add_trace(
                 go.Bar(
@@ -72,10 +111,23 @@ def trend(
                     y=values,
                     name=indicator_label(ind),
                     yaxis="y2",
-                    opacity=0.35,
+                    customdata=[ind] * len(x),
+                    marker={"color": color, "opacity": [0.15 if p else 0.35 for p in partial]},
                     hovertemplate="%{y:,}<extra>%{fullData.name}</extra>",
                 )
             )
+    if any(partial) and as_of is not None:
+        fig.add_annotation(
+            text=f"虚线、浅色:截至 {as_of:%m-%d %H:%M},未满一{'月' if bucket == 'month' else '周'}",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.02,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 11, "color": "#6c757d"},
+        )
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}},
         yaxis={"ticksuffix": "%", "rangemode": "tozero"},

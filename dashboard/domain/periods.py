@@ -7,7 +7,7 @@ month, the month before; of a custom range, the same number of days just before 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 LABELS = {
     "this_week": "本周",
@@ -99,6 +99,27 @@ def trend_window(end: date, bucket: str) -> tuple[date, date]:
     if bucket == "week":
         return end - timedelta(days=end.weekday()) - timedelta(weeks=TREND_WEEKS - 1), end
     raise ValueError(f"unknown trend bucket {bucket!r}")
+
+
+def bucket_end(start: date, bucket: str) -> date:
+    """The last day of the trend bucket (week or month) starting on `start`."""
+    if bucket == "month":
+        return _month_end(start)
+    if bucket == "week":
+        return start + timedelta(days=6)
+    raise ValueError(f"unknown trend bucket {bucket!r}")
+
+
+def whole_days_until(as_of: datetime) -> date:
+    """The last day the data covers whole: 数据截至 2026-11-30 08:00 covers 11-29 whole
+    (and 8 hours of 11-30); 23:59 covers its own day."""
+    return (as_of + timedelta(minutes=1)).date() - timedelta(days=1)
+
+
+def incomplete(start: date, bucket: str, as_of: datetime) -> bool:
+    """A trend bucket the data does not cover to its end: drawn as such, never read as a
+    fall (a week of 8 hours is not a -100% week)."""
+    return bucket_end(start, bucket) > whole_days_until(as_of)
 
 
 def named(kind: str, today: date) -> Period:

@@ -226,8 +226,10 @@ def drill_from_ranking(cell, query):
 @page_callback(Output(Ids.TREND_MONTH, "figure"), Output(Ids.TREND_WEEK, "figure"))
 def show_trends(view: View):
     return (
-        trend(view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)"),
-        trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)"),
+        trend(
+            view.trend("month"), TREND_SHOWN, "近12个月趋势(按月)", as_of=view.as_of, bucket="month"
+        ),
+        trend(view.trend("week"), TREND_SHOWN, "近12周趋势(按周)", as_of=view.as_of, bucket="week"),
     )
 
 

@@ -424,8 +424,12 @@ class _Builder:
     def trends(self) -> html.Section:
         r = self.r
         shown = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
-        weekly = trend(r.weekly, shown, f"{r.subject}近12周趋势(按周,横轴为周一)")
-        monthly = trend(r.monthly, shown, f"{r.subject}近12个月趋势(按月)")
+        weekly = trend(
+            r.weekly, shown, f"{r.subject}近12周趋势(按周,横轴为周一)", as_of=r.as_of, bucket="week"
+        )
+        monthly = trend(
+            r.monthly, shown, f"{r.subject}近12个月趋势(按月)", as_of=r.as_of, bucket="month"
+        )
         for fig, frame, text in ((weekly, r.weekly, "%m-%d"), (monthly, r.monthly, "%Y-%m")):
             starts = frame["period_start"].to_list()
             fig.update_xaxes(

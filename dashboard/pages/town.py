@@ -5,7 +5,7 @@ so a link reproduces the view and the back button returns to the previous town."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 import dash
@@ -27,7 +27,7 @@ from dashboard.components.panels import (
     record_list,
 )
 from dashboard.components.tables import data_grid, section_header
-from dashboard.domain import lateness
+from dashboard.domain import lateness, periods
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS, figures_query
 from dashboard.drill import outside_href, rows_href
@@ -293,19 +293,17 @@ def trend_href(f: Filters, town: str, click: dict | None, bucket: str) -> str | 
         return no_update
     point = points[0]
     try:
-        indicator = TREND_SHOWN[int(point.get("curveNumber", 0))]
+        indicator = str(point["customdata"])  # the trace's indicator (figures.trend)
         start = date.fromisoformat(str(point["x"])[:10])
     except (KeyError, IndexError, TypeError, ValueError):
         raise BadRequest("点击的数据无效") from None
-    end = start + timedelta(days=6) if bucket == "week" else _next_month(start) - timedelta(1)
+    if indicator not in TREND_SHOWN:
+        raise BadRequest("点击的数据无效")
+    end = periods.bucket_end(start, bucket)
     bucket_filters = Filters(
         period="custom", date_from=start, date_to=end, towns=f.towns, depts=f.depts
     )
     return rows_href(bucket_filters, indicator, town=town)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -384,10 +382,18 @@ def show_trends(view: View):
         return {}, {}
     scope = Scope((town[0],))
     month_fig = trend(
-        view.trend("month", scope=scope), TREND_SHOWN, f"{town[1]} 近12个月趋势(按月,点击查看明细)"
+        view.trend("month", scope=scope),
+        TREND_SHOWN,
+        f"{town[1]} 近12个月趋势(按月,点击查看明细)",
+        as_of=view.as_of,
+        bucket="month",
     )
     week_fig = trend(
-        view.trend("week", scope=scope), TREND_SHOWN, f"{town[1]} 近12周趋势(按周,点击查看明细)"
+        view.trend("week", scope=scope),
+        TREND_SHOWN,
+        f"{town[1]} 近12周趋势(按周,点击查看明细)",
+        as_of=view.as_of,
+        bucket="week",
     )
     # dates in Chinese (plotly's own month names are English)
     month_fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月")

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from dashboard.domain.metrics import Params, default_as_of, figures_query, metrics
+from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.store import Scope, Store
 from etl import demo
@@ -363,7 +364,7 @@ def test_flag_text_words_the_signals():
 def test_a_trend_point_opens_its_bucket():
     town = page("town")
     f = Filters(period="this_month", depts=("社保",), extra={"town": "339901001000"})
-    month = {"points": [{"x": "2026-02-01", "curveNumber": 0}]}
+    month = {"points": [{"x": "2026-02-01", "customdata": town.TREND_SHOWN[0]}]}
     href = town.trend_href(f, "339901001000", month, "month")
     back = Filters.from_query(href.removeprefix("/rows"))
     assert (back.period, back.date_from, back.date_to) == (
@@ -373,10 +374,13 @@ def test_a_trend_point_opens_its_bucket():
     )
     assert back.depts == ("社保",)
     assert back.extra == {"indicator": town.TREND_SHOWN[0], "town": "339901001000"}
-    week = {"points": [{"x": "2026-11-16", "curveNumber": 1}]}
+    week = {"points": [{"x": "2026-11-16", "customdata": town.TREND_SHOWN[1]}]}
     back = Filters.from_query(town.trend_href(f, "339901001000", week, "week")[5:])
     assert (back.date_from, back.date_to) == (date(2026, 11, 16), date(2026, 11, 22))
     assert back.extra["indicator"] == town.TREND_SHOWN[1]
+    forged = {"points": [{"x": "2026-11-16", "customdata": "read_text('/etc/passwd')"}]}
+    with pytest.raises(BadRequest):
+        town.trend_href(f, "339901001000", forged, "week")
 
 
 def _board_towns(tree, kind: str) -> list[str]:

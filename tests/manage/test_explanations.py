@@ -35,10 +35,13 @@ def test_lines_are_the_departments_below_the_thresholds(clean):
         or (r["satisfaction_rate"] is not None and r["satisfaction_rate"] < 1.0)
     }
     assert expected and len(expected) < figures.height  # some departments pass
-    assert {(x.town_code, x.dept_name) for x in found} == set(expected)
-    for line in found:
+    departments = [x for x in found if x.window_name == ""]
+    assert {(x.town_code, x.dept_name) for x in departments} == set(expected)
+    # the demo's cases carry 受理窗口 in some towns: their windows below a threshold too
+    windows = [x for x in found if x.window_name]
+    assert windows and all(x.reasons for x in windows)
+    for line in departments:
         row = expected[(line.town_code, line.dept_name)]
-        assert line.window_name == ""  # the demo's cases carry no 受理窗口
         assert (line.evaluation_rate, line.satisfaction_rate) == (
             row["evaluation_rate"],
             row["satisfaction_rate"],
