@@ -183,7 +183,8 @@ class CaseQuery:
         return " and ".join(where)
 
     def _flag_condition(self, params: _Params) -> str:
-        """The cases of a state, by the very flags the figures count (01_flags.sql)."""
+        """The cases of a state, by the very flags the figures count
+        (etl/sql/flags/01_records.sql)."""
         if self.flag == "instant":
             return "c.promised_days = 0"  # 即办件 (contract §3)
         flags = indicators.get(self.flag).trace

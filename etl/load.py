@@ -26,8 +26,17 @@ from etl.sources import ALL_SOURCES, Source
 from etl.sources.maps import ColumnMap, MapCatalog
 from etl.validate import raw_column, staging_sql
 
-SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
-MARTS = Path(__file__).with_name("sql") / "marts"  # flags, rollups, indicators: run in order
+SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"  # the store's tables
+SQL = Path(__file__).with_name("sql")
+# The derived SQL, by layer, run in this order at the end of every load (each folder's files
+# in name order): staging (columns of the facts kept current) → flags (THE per-record
+# definitions and the scalar rules) → rollups (rebuilt tables) → marts (the figures' macros).
+LAYERS = ("staging", "flags", "rollups", "marts")
+
+
+def models() -> list[Path]:
+    """The derived SQL files in the order they run."""
+    return [m for layer in LAYERS for m in sorted((SQL / layer).glob("*.sql"))]
 SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
 SCHEMA_VERSION = "1"
 
@@ -521,8 +530,9 @@ def marts_version() -> str:
     """Fingerprint of the derived tables' SQL. A store whose tables were built by other SQL
     (a store from before an upgrade) is rebuilt by `rebuild` before it is served."""
     digest = hashlib.sha256()
-    for model in sorted(MARTS.glob("*.sql")):
-        digest.update(model.name.encode() + b"\0" + model.read_bytes())
+    for model in models():
+        name = f"{model.parent.name}/{model.name}"
+        digest.update(name.encode() + b"\0" + model.read_bytes())
     # in letters, like every hash in the store: no run of digits an audit could mistake
     return digest.hexdigest()[:16].translate(str.maketrans("0123456789", "ghijklmnop"))
 
@@ -613,6 +623,6 @@ def _refresh_derived(con, calendar: WorkCalendar) -> None:
     ]
     _set_meta(con, "calendar_warnings", json.dumps(calendar.warnings(years), ensure_ascii=False))
     _ensure_calendar(con, calendar, whole_store=True)
-    for model in sorted(MARTS.glob("*.sql")):
+    for model in models():
         con.execute(model.read_text(encoding="utf-8"))
     _set_meta(con, "marts_version", marts_version())

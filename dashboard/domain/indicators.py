@@ -1,7 +1,7 @@
 """The indicator registry: one declaration per figure (contract §7).
 
 An `Indicator` says what a figure is — its Chinese label, kind and unit, the counts of
-`indicator_counts` (etl/sql/marts/03_indicators.sql) it is formed from, which direction is
+`indicator_counts` (etl/sql/marts/01_indicators.sql) it is formed from, which direction is
 better, its target setting, whether it is a count at a moment, the rows behind it, and the
 text of its documentation. Everything else follows from it:
 
@@ -10,8 +10,8 @@ text of its documentation. Everything else follows from it:
 - drill-down to the rows (domain/trace.py reads `trace`);
 - docs/indicators.md (`python -m dashboard.domain.indicators`, tested to match).
 
-A new indicator is its flag in SQL (etl/sql/marts/01_flags.sql, counted in 03) plus one
-`Indicator(...)` below.
+A new indicator is its flag in SQL (etl/sql/flags/01_records.sql, counted in
+etl/sql/marts/01_indicators.sql) plus one `Indicator(...)` below.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ Status = Literal["green", "amber", "red", "none"]
 
 # --- the rows behind a figure ---------------------------------------------------------------
 
-# flag macros (etl/sql/marts/01_flags.sql) with the parameters every call binds
+# flag macros (etl/sql/flags/01_records.sql) with the parameters every call binds
 CASE_FLAGS = "case_flags($as_of, $online_channels, $horizon)"
 EVAL_FLAGS = "eval_flags($as_of, $satisfied_rating, $rectify_days)"
 TICKET_FLAGS = "ticket_flags($as_of)"

@@ -1,7 +1,7 @@
 """Indicators for a period: the function behind `pulse metrics`, the pages, the wall and
 the PDF.
 
-The flags live in SQL (etl/sql/marts/01_flags.sql → 03_indicators.sql); the figures formed
+The flags live in SQL (etl/sql/flags/01_records.sql → marts/01_indicators.sql); the figures formed
 from their counts come from the registry (domain/indicators.py) into
 dashboard/queries/metrics.sql; this module fills in parameters and shapes output.
 """

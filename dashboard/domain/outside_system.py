@@ -1,12 +1,13 @@
 """体外循环 (issue 4): departments that handle cases outside the platform, with evidence.
 
-The definitions live in SQL (etl/sql/marts/04_outside_system.sql: per-record flags, rollups
-rebuilt at every load, and the `outside_system_signals` macro); this module fills in the
-thresholds (settings `outside_system.*`), words the result in Chinese for the officials who
-read it, and lists the evidence: the very rows each signal counted (dashboard/queries/
-outside__<signal>.sql, built on the same per-record rule macros as the signals, so that the
-rows listed always number the signal's `hits`). `docs/outside-system.zh.md` explains every
-signal; the Chinese words the page, the CSV and the PDF show are here, in one place.
+The definitions live in SQL (etl/sql/{flags,rollups,marts}/02_outside_system.sql: per-record
+flags, rollups rebuilt at every load, and the `outside_system_signals` macro); this module
+fills in the thresholds (settings `outside_system.*`), words the result in Chinese for the
+officials who read it, and lists the evidence: the very rows each signal counted
+(dashboard/queries/outside__<signal>.sql, built on the same per-record rule macros as the
+signals, so that the rows listed always number the signal's `hits`).
+`docs/outside-system.zh.md` explains every signal; the Chinese words the page, the CSV and
+the PDF show are here, in one place.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The parameters every figure is computed with: the period, the moment `as_of`, and the
-indicator settings the flag macros take (etl/sql/marts/01_flags.sql)."""
+indicator settings the flag macros take (etl/sql/flags/01_records.sql)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """差评整改: where the period's bad reviews stand — 已整改, 整改期内 (not yet due), 超期未整改 —
 so that only what is due is judged: a rectification rate of 18.7% is not red while no bad
-review is past its deadline (etl/sql/marts/01_flags.sql is_rectify_overdue; the deadline
+review is past its deadline (etl/sql/flags/01_records.sql is_rectify_overdue; the deadline
 is indicators.rectify_deadline_days working days after the rating)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The rows behind any figure: `pulse cases` and every drill-down on the pages.
 
 Each indicator's declaration (domain/indicators.py, `trace`) names the flag macro it sums
-(etl/sql/marts/01_flags.sql), the rows it counts (its denominator, for a rate) and, for a
+(etl/sql/flags/01_records.sql), the rows it counts (its denominator, for a rate) and, for a
 rate, the flag of its numerator. Listing the rows filters the very flags the figure sums,
 so the rows always count exactly the figure. The SQL is assembled from those declarations
 only; request values are bound parameters.

@@ -4,7 +4,7 @@ tickets: the KPIs and the town table in 明细, the bars and 解决率 in the �
 them. Callers are shown only by a short code of their hashed number, never a phone number.
 
 Definitions of the page's own figures: 解决率 in dashboard/queries/hotline__resolution.sql,
-重复来电 by repeat_calls() in etl/sql/marts/02_rollups.sql."""
+重复来电 by repeat_calls() in etl/sql/rollups/01_daily.sql."""
 
 from __future__ import annotations
 

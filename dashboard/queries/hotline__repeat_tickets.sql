@@ -4,7 +4,7 @@
 -- date_from up to date_to, in the viewer's towns and the chosen departments (the earlier
 -- calls that make a later one a repeat are listed too)
 --
--- Repeat calls are defined once, by repeat_calls() in etl/sql/marts/02_rollups.sql (another
+-- Repeat calls are defined once, by repeat_calls() in etl/sql/rollups/01_daily.sql (another
 -- ticket by the same caller about the same town within the window before it); is_repeat
 -- marks the tickets that are repeat calls in the period, previous_at is the caller's
 -- previous call about the same town.

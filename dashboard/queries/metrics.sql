@@ -1,5 +1,5 @@
 -- Indicators per town, per town × department, or for the county, over [date_from, date_to].
--- Counts come from indicator_counts (etl/sql/marts/03_indicators.sql); the figures formed
+-- Counts come from indicator_counts (etl/sql/marts/01_indicators.sql); the figures formed
 -- from them are generated from the indicator registry
 -- (dashboard/domain/indicators.py select_sql): counts summed, each rate numerator /
 -- nullif(denominator, 0) — a rate with a zero denominator is NULL (contract §7).

@@ -1,6 +1,6 @@
 -- 体外循环 · 延迟录入: every record the signal counts for one department and period — its
 -- cases accepted in [date_from, date_to] recorded more than $late_workdays working days after
--- acceptance (outside_is_late, the rule the signal sums: etl/sql/marts/04_outside_system.sql).
+-- acceptance (outside_is_late, the rule the signal sums: etl/sql/{flags,rollups,marts}/02_outside_system.sql).
 -- The domain pages, orders and counts these rows (dashboard/domain/outside_system.py).
 -- grain: one row per such case
 select case_id, item_name, channel, status, accepted_at, recorded_at, entry_lag

@@ -2,7 +2,7 @@
 -- grain: one row per item (item_code, item_name) with a case of the town accepted in
 -- [date_from, date_to] (and of the chosen departments, if any)
 -- Item level is not in the rollups, so this reads case_flags (the indicator definitions,
--- etl/sql/marts/01_flags.sql) over the facts, cut to one town and the period; the counts are
+-- etl/sql/flags/01_records.sql) over the facts, cut to one town and the period; the counts are
 -- named as indicator_counts' and the figures formed by the registry's lines, exactly as in
 -- metrics.sql. The evaluation lookup is skipped (not shown here).
 with flags as (

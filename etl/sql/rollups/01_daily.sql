@@ -1,4 +1,4 @@
--- Rollups, rebuilt at the end of every load from the flags in 01_flags.sql, so that the
+-- Rollups, rebuilt at the end of every load from the flags in flags/01_records.sql, so that the
 -- dashboard's figures never scan the fact tables. Figures that depend on `as_of` come from
 -- the small open_* / bad_reviews subsets through the same flag macros at query time.
 
@@ -40,7 +40,7 @@ group by all;
 
 -- grain: one row per bad review (rating ≤ 2)
 create or replace table bad_reviews as
-select * from evaluations where rating <= 2;
+select * from evaluations where is_bad(rating);
 
 -- grain: town × department × day received × request type × topic × satisfaction
 create or replace table agg_hotline_daily as

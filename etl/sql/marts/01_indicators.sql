@@ -17,7 +17,7 @@ create or replace macro indicator_counts(date_from, date_to, as_of, online_chann
                                satisfied_rating, rectify_days, bucket := 'none') as table
 with parts as (
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         sum(cases) as cases,
         coalesce(sum(cases) filter (where list_contains(online_channels, channel)), 0) as online_cases,
         sum(completed) as completed,
@@ -40,7 +40,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) filter (where is_overdue_open) as overdue_open,
         count(*) filter (where is_warning_open) as warning_open
     from case_flags(as_of, online_channels, horizon, src := 'open_cases')
@@ -48,24 +48,24 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         sum(evaluations) as evaluations,
-        coalesce(sum(evaluations) filter (where rating >= satisfied_rating), 0) as satisfied,
-        coalesce(sum(evaluations) filter (where rating <= 2), 0) as bad_reviews,
+        coalesce(sum(evaluations) filter (where is_satisfied(rating, satisfied_rating)), 0) as satisfied,
+        coalesce(sum(evaluations) filter (where is_bad(rating)), 0) as bad_reviews,
         sum(rectified) as rectified
     from agg_evals_daily
     where day between date_from and date_to
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) filter (where is_rectify_overdue) as rectify_overdue
     from eval_flags(as_of, satisfied_rating, rectify_days, src := 'bad_reviews')
     where day between date_from and date_to
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         sum(tickets) as hotline_tickets,
         coalesce(sum(tickets) filter (where satisfaction in ('满意', '基本满意', '不满意')), 0) as hotline_rated,
         coalesce(sum(tickets) filter (where satisfaction in ('满意', '基本满意')), 0) as hotline_satisfied,
@@ -76,7 +76,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) filter (where is_overdue_open) as hotline_overdue_open
     from ticket_flags(as_of, src := 'open_tickets')
     where day between date_from and date_to
@@ -124,7 +124,7 @@ create or replace macro indicator_counts_raw(date_from, date_to, as_of, online_c
                                satisfied_rating, rectify_days, bucket := 'none') as table
 with parts as (
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) as cases,
         count(*) filter (where is_online) as online_cases,
         count(*) filter (where is_completed) as completed,
@@ -149,7 +149,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) as evaluations,
         count(*) filter (where is_satisfied) as satisfied,
         count(*) filter (where is_bad) as bad_reviews,
@@ -160,7 +160,7 @@ with parts as (
     group by all
     union all by name
     select town_code, dept_name,
-        case when bucket = 'none' then cast(date_from as date) else cast(date_trunc(if(bucket = 'none', 'day', bucket), day) as date) end as period_start,
+        period_start(bucket, day, date_from) as period_start,
         count(*) as hotline_tickets,
         count(*) filter (where is_rated) as hotline_rated,
         count(*) filter (where is_satisfied) as hotline_satisfied,

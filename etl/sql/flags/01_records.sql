@@ -6,22 +6,6 @@
 -- behind a figure always count exactly that figure. Stored as macros in the store so that
 -- the loader, the pages, the CLI and the PDF all call the same text.
 
--- grain: one row per case id named by at least one loaded evaluation (评价率's numerator).
--- Needed only here, at load: a temporary table (stores before cases.evaluated kept it).
-drop table if exists main.evaluated_cases;
-create or replace temp table evaluated_cases as
-select distinct case_id from evaluations where case_id is not null;
-
--- cases.evaluated mirrors evaluated_cases, refreshed here at every load, so that case_flags
--- reads a column instead of joining millions of case ids on every call (a county-year list
--- of cases took 0.8 s for that join alone at demo scale 10). Only rows whose state changed
--- are written: a case gains an evaluation, or an updated evaluation names another case.
-update cases set evaluated = true
-where not evaluated and case_id in (select case_id from evaluated_cases);
-update cases set evaluated = false
-where evaluated and case_id not in (select case_id from evaluated_cases);
-drop table evaluated_cases;
-
 -- grain: one row per case
 create or replace macro case_flags(as_of, online_channels, horizon, src := 'cases') as table
 with warn as (
@@ -49,9 +33,9 @@ select
     -- 承诺件提前办结率 (early_rate): completed 承诺件 (办件类型 when the file says, else
     -- promised_days ≥ 1), early = completed on a date before the deadline's date
     c.completed_at is not null
-        and coalesce(c.case_type = '承诺件', c.promised_days >= 1) as is_commitment_completed,
+        and is_commitment(c.case_type, c.promised_days) as is_commitment_completed,
     c.completed_at is not null
-        and coalesce(c.case_type = '承诺件', c.promised_days >= 1)
+        and is_commitment(c.case_type, c.promised_days)
         and cast(c.completed_at as date) < cast(c.deadline_at as date) as is_early_completed,
     -- 现场办结率 (onsite_rate): completed 窗口办理 / 帮办代办 cases whose 是否现场办结 is known
     c.completed_at is not null and c.channel in ('窗口办理', '帮办代办')
@@ -74,13 +58,13 @@ create or replace macro eval_flags(as_of, satisfied_rating, rectify_days, src :=
 select
     v.eval_id, v.case_id, v.town_code, v.dept_name, v.eval_channel, v.rated_at,
     cast(v.rated_at as date) as day, v.rating, v.rectify_status, v.rectified_at,
-    v.rating >= satisfied_rating as is_satisfied,
-    v.rating <= 2 as is_bad,
-    v.rating <= 2 and v.rectify_status = '已整改' as is_rectified,
-    w.day + interval '23:59:59' as rectify_deadline_at,
-    v.rating <= 2 and (
-        (coalesce(v.rectify_status, '') <> '已整改' and as_of > w.day + interval '23:59:59')
-        or (v.rectify_status = '已整改' and v.rectified_at > w.day + interval '23:59:59')
+    is_satisfied(v.rating, satisfied_rating) as is_satisfied,
+    is_bad(v.rating) as is_bad,
+    is_bad(v.rating) and v.rectify_status = '已整改' as is_rectified,
+    end_of_day(w.day) as rectify_deadline_at,
+    is_bad(v.rating) and (
+        (coalesce(v.rectify_status, '') <> '已整改' and as_of > end_of_day(w.day))
+        or (v.rectify_status = '已整改' and v.rectified_at > end_of_day(w.day))
     ) as is_rectify_overdue
 from query_table(src) v
 left join calendar_days a on a.day = cast(v.rated_at as date)
