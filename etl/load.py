@@ -37,6 +37,8 @@ LAYERS = ("staging", "flags", "rollups", "marts")
 def models() -> list[Path]:
     """The derived SQL files in the order they run."""
     return [m for layer in LAYERS for m in sorted((SQL / layer).glob("*.sql"))]
+
+
 SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
 SCHEMA_VERSION = "1"
 
