@@ -132,7 +132,7 @@ def test_an_admins_navigation_fits_one_line_from_1200_px(browser, server):
         heights = {round(link.bounding_box()["height"]) for link in links.all()}
         assert len(tops) == 1 and max(heights) < 50  # one line, no link broken in two
         assert width(page) == [1200, 1200]
-        items = page.locator("#shell-nav-collapse .dropdown-item")
+        items = page.locator("#shell-nav-collapse .dropdown-menu.show .dropdown-item")
         page.locator("#shell-nav-collapse .nav-link", has_text="管理").click()
         items.first.wait_for()
         assert items.all_inner_texts() == ["周报", "办件抽查", "整改台账", "书面说明", "通报"]
