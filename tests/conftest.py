@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import shutil
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,3 +183,53 @@ def system_viewer():
     with acting_as(SYSTEM):
         yield
     appdb.close_all()
+
+
+# --- the demo county of the tests ----------------------------------------------------------
+
+DEMO_SEED, DEMO_SCALE = 3, 0.03
+DEMO_END = date(2026, 11, 20)  # a Friday: 数据截至 2026-11-20
+
+
+@dataclass(frozen=True)
+class DemoCounty:
+    """The demo county built and loaded once per test session (seed 3, scale 0.03, data up
+    to DEMO_END). Its folder is read-only to the tests: `environment()` points a test at it
+    to read; a test that adds accounts, serves it or loads into it takes `copy(target)`."""
+
+    base: Path  # data/ (store, secret) and exports/
+    summary: Any  # etl.demo's summary: files, counts
+    run: Any  # the load's result: the per-file reports
+
+    def environment(self, base: Path | None = None) -> dict[str, str]:
+        where = base or self.base
+        return {"PULSE_DATA_DIR": str(where / "data"), "PULSE_CONFIG": str(where / "pulse.toml")}
+
+    def copy(self, target: Path) -> dict[str, str]:
+        """A private copy of the data folder under `target` (the store generation's link is
+        relative, so the copy is complete); its environment."""
+        shutil.copytree(self.base / "data", target / "data", symlinks=True)
+        return self.environment(target)
+
+
+def use_environment(mp: pytest.MonkeyPatch, environment: dict[str, str]) -> None:
+    for name, value in environment.items():
+        mp.setenv(name, value)
+    for name in ("PULSE_STORE", "PULSE_SECRET_FILE", "PULSE_APP_DB", "PULSE_SNAPSHOT_DIR"):
+        mp.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory) -> DemoCounty:
+    from dashboard.auth.access import SYSTEM, acting_as
+    from etl import demo
+    from etl.load import load
+
+    base = tmp_path_factory.mktemp("demo-county")
+    county = DemoCounty(base, None, None)
+    with pytest.MonkeyPatch.context() as mp, acting_as(SYSTEM):
+        use_environment(mp, county.environment())
+        summary = demo.generate(base / "exports", seed=DEMO_SEED, scale=DEMO_SCALE, end=DEMO_END)
+        run = load([summary.out_dir])
+        assert run.exit_code == 0
+    return DemoCounty(base, summary, run)

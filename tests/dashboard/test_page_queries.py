@@ -16,11 +16,9 @@ from dashboard.domain.metrics import Params, default_as_of, figures_query, metri
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
 from dashboard.store import Scope, Store
-from etl import demo
 from etl.load import load
-from tests.conftest import TICKET_HEADER, ticket_row, write_csv
+from tests.conftest import TICKET_HEADER, ticket_row, use_environment, write_csv
 
-DEMO_END = date(2026, 11, 20)
 PERIODS = [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 1, 1), date(2026, 12, 31))]
 
 
@@ -35,16 +33,11 @@ def page(name: str):
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    """A demo county (scale 0.01), served to the pages through the environment."""
-    base = tmp_path_factory.mktemp("pages")
+def demo_store(demo_county):
+    """The tests' demo county (tests/conftest.py), read by the pages through the
+    environment."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PULSE_DATA_DIR", str(base / "data"))
-        mp.setenv("PULSE_CONFIG", str(base / "pulse.toml"))
-        mp.delenv("PULSE_STORE", raising=False)
-        mp.delenv("PULSE_SECRET_FILE", raising=False)
-        summary = demo.generate(base / "exports", seed=5, scale=0.01, end=DEMO_END)
-        assert load([summary.out_dir]).exit_code == 0
+        use_environment(mp, demo_county.environment())
         yield Store()
 
 

@@ -9,13 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
 
 import pytest
 
-from etl import demo
-from etl.load import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, use_environment
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,7 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DEMO_END = date(2026, 11, 20)
 DEMO_TOWN = "339901001000"  # the town of the `town` account (城关街道 in the demo county)
 OTHER_TOWN = "339901101000"  # a town that account may not see
 # name → (role, password); the wall device's token is in WALL_TOKEN once demo_env has run
@@ -87,19 +83,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_env(tmp_path_factory) -> dict[str, str]:
+def demo_env(tmp_path_factory, demo_county) -> dict[str, str]:
+    """A private copy of the tests' demo county (tests/conftest.py) with the accounts."""
     base = tmp_path_factory.mktemp("served")
-    env = {
-        **os.environ,
-        "PULSE_DATA_DIR": str(base / "data"),
-        "PULSE_CONFIG": str(base / "pulse.toml"),
-    }
-    env.pop("PULSE_STORE", None)
+    env = {**os.environ, **demo_county.copy(base)}
+    for name in ("PULSE_STORE", "PULSE_SECRET_FILE", "PULSE_APP_DB", "PULSE_SNAPSHOT_DIR"):
+        env.pop(name, None)
     with pytest.MonkeyPatch.context() as mp:
-        for k in ("PULSE_DATA_DIR", "PULSE_CONFIG"):
-            mp.setenv(k, env[k])
-        summary = demo.generate(base / "exports", seed=3, scale=0.03, end=DEMO_END)
-        assert load([summary.out_dir]).exit_code == 0
+        use_environment(mp, demo_county.environment(base))
         WALL_TOKEN["wall"] = make_accounts()
     return env
 

@@ -14,24 +14,19 @@ from polars.testing import assert_frame_equal
 from dashboard.domain.metrics import metrics
 from dashboard.store import Store
 from etl import demo
-from etl.load import load
+from tests.conftest import DEMO_END, use_environment
 
-END = date(2026, 11, 20)
+END = DEMO_END
 MOBILE = re.compile(rb"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 ID_NUMBER = re.compile(rb"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    base = tmp_path_factory.mktemp("demo")
+def demo_store(demo_county):
+    """The tests' demo county (tests/conftest.py): its summary, its load and its store."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PULSE_DATA_DIR", str(base / "data"))
-        mp.setenv("PULSE_CONFIG", str(base / "pulse.toml"))
-        mp.delenv("PULSE_STORE", raising=False)
-        mp.delenv("PULSE_SECRET_FILE", raising=False)
-        summary = demo.generate(base / "exports", seed=11, scale=0.05, end=END)
-        run = load([summary.out_dir])
-        yield summary, run, Store()
+        use_environment(mp, demo_county.environment())
+        yield demo_county.summary, demo_county.run, Store()
 
 
 def test_every_row_is_accounted_for(demo_store):

@@ -1,4 +1,4 @@
-"""One small demo county for the management tests (scale 0.02), with one account per role,
+"""The tests' demo county (a private copy, tests/conftest.py) with one account per role,
 read as the command line reads it (SYSTEM); each test starts with empty management tables."""
 
 from __future__ import annotations
@@ -7,14 +7,13 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, use_environment
 
-DEMO_END = date(2026, 11, 20)
 AS_OF = datetime(2026, 11, 19, 10, 0)  # a moment other than the store's 数据截至
 TOWN = "339901001000"  # 城关街道: the `town` account's
 OTHER = "339901100000"  # 青石镇: the `town2` account's
@@ -59,26 +58,16 @@ class Demo:
 
 
 @pytest.fixture(scope="package")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_county):
+    """A private copy of the tests' demo county (tests/conftest.py) with the accounts."""
     from dashboard.auth import accounts, appdb
-    from etl import demo as demo_county
-    from etl.load import load
 
     base = tmp_path_factory.mktemp("manage")
-    env = {
-        **os.environ,
-        "PULSE_DATA_DIR": str(base / "data"),
-        "PULSE_CONFIG": str(base / "pulse.toml"),
-    }
+    env = {**os.environ, **demo_county.copy(base)}
     for name in ("PULSE_STORE", "PULSE_SECRET_FILE", "PULSE_APP_DB", "PULSE_SNAPSHOT_DIR"):
         env.pop(name, None)
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("PULSE_DATA_DIR", "PULSE_CONFIG"):
-            mp.setenv(name, env[name])
-        for name in ("PULSE_STORE", "PULSE_SECRET_FILE", "PULSE_APP_DB", "PULSE_SNAPSHOT_DIR"):
-            mp.delenv(name, raising=False)
-        summary = demo_county.generate(base / "exports", seed=5, scale=0.02, end=DEMO_END)
-        assert load([summary.out_dir]).exit_code == 0
+        use_environment(mp, demo_county.environment(base))
         towns = {"town": (TOWN,), "town2": (OTHER,)}
         for name, password in PASSWORDS.items():
             role = "town" if name.startswith("town") else name
