@@ -34,6 +34,7 @@ VIEWS = [
     ("wall-1366", "/wall?period=this_month", (1366, 768), False),
     ("wall-1920", "/wall?period=this_month", (1920, 1080), False),
     ("wall-3840", "/wall?period=this_month", (3840, 2160), False),
+    ("overview-running", "/?period=this_month", (1440, 900), False),
     ("overview-phone", "/?period=last_month", (390, 844), True),
     ("town-phone", "/town?period=last_month", (390, 844), True),
     ("overview-no-data", "/?period=custom&from=2030-01-01&to=2030-01-31", (1440, 900), False),
