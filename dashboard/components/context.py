@@ -15,12 +15,15 @@ from typing import Any
 import polars as pl
 from dash import Input, Output, callback, no_update
 
+from dashboard.auth import access
 from dashboard.domain import comparisons, periods, trace
 from dashboard.domain import metrics as domain_metrics
 from dashboard.domain.params import Params, default_as_of
 from dashboard.domain.periods import Period
 from dashboard.drill import rows_href
 from dashboard.filters import Filters
+from dashboard.manage import ledger
+from dashboard.manage.common import MANAGERS
 from dashboard.store import Scope, Store, default_store
 
 URL = "url"  # the shell's dcc.Location (dashboard/app.py Ids.URL)
@@ -99,6 +102,22 @@ class View:
     def href(self, indicator: str, town: str | None = None, dept: str | None = None) -> str:
         """The 明细 page of one of this view's figures."""
         return rows_href(self.filters, indicator, town=town, dept=dept)
+
+    def ledger_href(
+        self,
+        source: str,
+        problem: str,
+        town: str | None = None,
+        dept: str | None = None,
+        indicator: str | None = None,
+        ref: str | None = None,
+    ) -> str | None:
+        """整改台账 with a new item for something this view shows, prefilled (the period of
+        the view) — for county staff, who open items; None for everyone else."""
+        if access.current().role not in MANAGERS:
+            return None
+        period = (self.period.start, self.period.end)
+        return ledger.new_item_href(source, town, dept, indicator, period, ref, problem[:500])
 
 
 def page_callback(*dependencies: Any, **kwargs: Any):

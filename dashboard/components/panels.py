@@ -9,7 +9,7 @@ from typing import Any
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import html
+from dash import dcc, html
 
 from dashboard import labels
 from dashboard.components.context import View
@@ -159,3 +159,12 @@ def record_card(title: str, note: str, body: Any) -> dbc.Card:
         ],
         className="mb-3",
     )
+
+
+def ledger_link(href: str | None, link_id: str | None = None) -> dcc.Link | None:
+    """ "立项整改": open a rectification item for what is shown (View.ledger_href), or nothing
+    for a viewer who may not open items."""
+    if href is None:
+        return None
+    extra = {"id": link_id} if link_id else {}
+    return dcc.Link("立项整改", href=href, className="btn btn-sm btn-outline-danger ms-2", **extra)

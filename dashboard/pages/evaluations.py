@@ -338,7 +338,34 @@ def show_bad_reviews(view: View, state):
                 "rag-amber": "params.value == '整改中'",
                 "rag-green": "params.value == '已整改'",
             }
-    return columns, grid.rowData, list_height(shown.height)
+    rows = grid.rowData
+    # county staff open a rectification item for a review not yet rectified, from its row
+    links = [
+        None
+        if r["rectify_status"] == "已整改"
+        else view.ledger_href(
+            "review",
+            f"差评未整改:评价 {r['eval_id']}({r['town_name']} {r['dept_name']},"
+            f"{str(r['rated_at'])[:10]})",
+            town=r["town_code"],
+            dept=r["dept_name"],
+            indicator="bad_reviews",
+            ref=r["eval_id"],
+        )
+        for r in ordered.iter_rows(named=True)
+    ]
+    if any(links):
+        for row, href in zip(rows, links, strict=True):
+            row["ledger"] = f"[立项整改]({href})" if href else ""
+        columns.append(
+            {
+                "field": "ledger",
+                "headerName": "整改台账",
+                "cellRenderer": "markdown",
+                "minWidth": 100,
+            }
+        )
+    return columns, rows, list_height(shown.height)
 
 
 def _rows(view: View, indicator: str) -> pl.DataFrame:

@@ -22,6 +22,7 @@ from dashboard.app import Ids as Shell
 from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
 from dashboard.components.context import View, page_callback
+from dashboard.components.panels import ledger_link
 from dashboard.domain import outside_system as outside
 from dashboard.domain.params import Params
 from dashboard.drill import outside_href
@@ -290,6 +291,19 @@ def signal_card(view: View, found: outside.Department, s: outside.Signal, chosen
                         id={"type": "outside-open", "index": s.name},
                         className="btn btn-sm "
                         + ("btn-primary" if chosen else "btn-outline-primary"),
+                    ),
+                    ledger_link(
+                        view.ledger_href(
+                            "outside",
+                            f"{found.town_name}·{found.dept_name} 疑似体外循环:{s.explanation_zh}",
+                            town=found.town_code,
+                            dept=found.dept_name,
+                            indicator="outside_system_depts",
+                            ref=s.name,
+                        )
+                        if s.flagged
+                        else None,
+                        f"outside-ledger-{s.name}",
                     ),
                 ]
             ),

@@ -22,6 +22,7 @@ from dashboard.components.panels import (
     indicator_cells,
     indicator_columns,
     kpi_row,
+    ledger_link,
     list_height,
     record_card,
     record_list,
@@ -422,7 +423,11 @@ def show_late_cases(view: View):
     for indicator in ("overdue_open", "warning_open"):
         rows = view.rows(indicator, town=town[0])
         timed = lateness.with_lateness(view.store, rows, view.as_of)
-        head = _list_head(indicator, timed.height, view.href(indicator, town=town[0]))
+        ledger = None
+        if indicator == "overdue_open" and timed.height:
+            problem = f"{town[1]}超期未办结 {timed.height} 件({view.period.label})"
+            ledger = view.ledger_href("list", problem, town=town[0], indicator=indicator)
+        head = _list_head(indicator, timed.height, view.href(indicator, town=town[0]), ledger)
         columns, data = late_table(timed, late=indicator == "overdue_open")
         out += [head, columns, data, list_height(len(data))]
     return tuple(out)
@@ -456,7 +461,7 @@ def late_table(frame: pl.DataFrame, late: bool) -> tuple[list[dict], list[dict]]
     return columns, shown.to_dicts()
 
 
-def _list_head(indicator: str, count: int, href: str) -> html.Div:
+def _list_head(indicator: str, count: int, href: str, ledger: str | None = None) -> html.Div:
     note = f"(列出前 {LIST_ROWS} 件)" if count > LIST_ROWS else ""
     color = "danger" if indicator == "overdue_open" else "warning"
     return html.Div(
@@ -467,6 +472,7 @@ def _list_head(indicator: str, count: int, href: str) -> html.Div:
             ),
             html.Span(note, className="text-muted small me-auto"),
             dcc.Link("在明细中查看全部 →", href=href, id=f"town-{indicator}-rows"),
+            ledger_link(ledger, f"town-{indicator}-ledger"),
         ],
         className="d-flex align-items-baseline mt-2 mb-2",
     )
