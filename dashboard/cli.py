@@ -44,9 +44,16 @@ def demo(
     scale: Annotated[float, typer.Option(help="1 = about 850,000 cases a year.")] = 1.0,
     out: Annotated[Path, typer.Option(help="Folder for the exports.")] = Path("data/demo"),
     end: Annotated[str | None, typer.Option(help="Last day of data (default today).")] = None,
+    counties: Annotated[
+        int,
+        typer.Option(
+            help="Counties of a demo city (1 = the demo county alone; more: one folder each "
+            "below --out and a counties.csv)."
+        ),
+    ] = 1,
 ) -> None:
     """Write a demo county's exports (CSV in GBK/UTF-8, Excel) in the contract's formats."""
-    from etl import demo as demo_module
+    from etl.demo.city import generate_city
 
     with _progress() as bar:
         task = bar.add_task("生成示范县数据", total=100)
@@ -54,15 +61,21 @@ def demo(
         def progress(label: str, fraction: float) -> None:
             bar.update(task, completed=int(fraction * 100), description=label)
 
-        summary = demo_module.generate(
-            out,
-            seed=seed,
-            scale=scale,
-            end=date.fromisoformat(end) if end else None,
-            progress=progress,
-        )
+        try:
+            summary = generate_city(
+                out,
+                counties=counties,
+                seed=seed,
+                scale=scale,
+                end=date.fromisoformat(end) if end else None,
+                progress=progress,
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--counties") from None
     console.print(
-        f"wrote {len(summary.files)} files to {summary.out_dir}: "
+        f"wrote {len(summary.files)} files to {summary.out_dir}"
+        + (f" ({counties} counties)" if counties > 1 else "")
+        + ": "
         + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
     )
 
