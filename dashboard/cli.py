@@ -567,6 +567,35 @@ def _read_password(from_stdin: bool, confirm: bool = True) -> str:
     return first
 
 
+def _known_counties(codes: list[str]) -> tuple[str, ...]:
+    """County codes (or names) checked against the store's counties, when there is a store."""
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store, StoreEmpty
+
+    if not codes:
+        return ()
+    try:
+        rows = (
+            Store(access=SYSTEM)
+            .sql("select county_code, county_name from counties", public=True)
+            .rows()
+        )
+    except StoreEmpty:
+        return tuple(codes)
+    by_name = {name: code for code, name in rows if name}
+    known = {code for code, _ in rows}
+    found = []
+    for code in codes:
+        if code in known:
+            found.append(code)
+        elif code in by_name:
+            found.append(by_name[code])
+        else:
+            err.print(f"[red]未知县区[/red] {code}")
+            raise typer.Exit(2)
+    return tuple(found)
+
+
 def _known_towns(codes: list[str]) -> tuple[str, ...]:
     """Town codes (or names) checked against the store's town list, when there is a store."""
     from dashboard.auth.access import SYSTEM
@@ -594,9 +623,17 @@ def _known_towns(codes: list[str]) -> tuple[str, ...]:
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="User name (login).")],
-    role: Annotated[str, typer.Option(help="admin | county | town | wall")],
+    role: Annotated[str, typer.Option(help="admin | city | county | town | wall")],
     town: Annotated[
         list[str] | None, typer.Option("--town", help="Town code or name (town role; repeat).")
+    ] = None,
+    county: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--county",
+            help="County code (6 digits) or name (county role; repeat). Required "
+            "when the store holds several counties.",
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
@@ -609,13 +646,15 @@ def user_add(
 
     _use_store(store)
     towns = _known_towns(town or [])
+    counties = _known_counties(county or [])
     try:
         password = None if role == "wall" else _read_password(password_stdin)
         with acting_as(SYSTEM):
-            token = accounts.add(name, role, towns, password)
-            audit.record(
-                "user_change", {"change": "add", "name": name, "role": role, "towns": list(towns)}
-            )
+            token = accounts.add(name, role, towns, password, counties=counties)
+            change = {"change": "add", "name": name, "role": role, "towns": list(towns)}
+            if counties:
+                change["counties"] = list(counties)
+            audit.record("user_change", change)
     except accounts.AccountError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -643,12 +682,14 @@ def user_list(fmt: Format = "table", store: StoreOpt = None) -> None:
             "name": [u.name for u in users],
             "role": [u.role for u in users],
             "towns": [",".join(u.towns) for u in users],
+            "counties": [",".join(u.counties) for u in users],
             "state": ["停用" if u.disabled else "锁定" if u.locked else "正常" for u in users],
             "last_login_at": [u.last_login_at or "" for u in users],
             "created_at": [u.created_at for u in users],
         },
         schema={
-            c: pl.String for c in ("name", "role", "towns", "state", "last_login_at", "created_at")
+            c: pl.String
+            for c in ("name", "role", "towns", "counties", "state", "last_login_at", "created_at")
         },
     )
     _emit(frame, fmt, f"用户 ({len(users)})")

@@ -20,7 +20,9 @@ def rows_href(
 
 def town_href(filters: Filters, town: str) -> str:
     """The 乡镇 page of one town, keeping the period and departments."""
-    f = Filters(filters.period, filters.date_from, filters.date_to, (), filters.depts)
+    f = Filters(
+        filters.period, filters.date_from, filters.date_to, (), filters.depts
+    )  # the town decides the county: no counties= beside it
     return "/town" + f.with_extra(town=town).to_query()
 
 
@@ -35,6 +37,7 @@ def cases_href(filters: Filters) -> str:
     indicator = filters.extra.get("indicator")
     flag = indicator if indicator in CASE_STATES else filters.extra.get("flag")
     f = Filters(filters.period, filters.date_from, filters.date_to, towns, depts, filters.channel)
+    f = replace(f, counties=() if filters.extra.get("town") else filters.counties)
     return "/cases" + f.with_extra(flag=flag).to_query()
 
 
@@ -46,6 +49,11 @@ def outside_href(
     period (and chosen towns/departments) of `filters`; `signal` opens that signal's rows.
     Other page state (an indicator, a grid's sort) is not carried over."""
     f = Filters(
-        filters.period, filters.date_from, filters.date_to, filters.towns, filters.depts
+        filters.period,
+        filters.date_from,
+        filters.date_to,
+        filters.towns,
+        filters.depts,
+        counties=() if town else filters.counties,
     ).with_extra(town=town, dept=dept, signal=signal)
     return "/outside" + f.to_query()
