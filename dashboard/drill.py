@@ -20,9 +20,7 @@ def rows_href(
 
 def town_href(filters: Filters, town: str) -> str:
     """The 乡镇 page of one town, keeping the period and departments."""
-    f = Filters(
-        filters.period, filters.date_from, filters.date_to, (), filters.depts
-    )  # the town decides the county: no counties= beside it
+    f = Filters(filters.period, filters.date_from, filters.date_to, (), filters.depts)
     return "/town" + f.with_extra(town=town).to_query()
 
 
@@ -57,3 +55,12 @@ def outside_href(
         counties=() if town else filters.counties,
     ).with_extra(town=town, dept=dept, signal=signal)
     return "/outside" + f.to_query()
+
+
+def county_href(filters: Filters, county: str) -> str:
+    """总览 of one county (issue 18): its KPIs and its towns ranked, keeping the period and
+    departments; the towns chosen before are dropped (they may be another county's)."""
+    f = Filters(
+        filters.period, filters.date_from, filters.date_to, (), filters.depts, counties=(county,)
+    )
+    return "/" + f.to_query()

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import polars as pl
 
 from dashboard.domain import metrics as domain_metrics
+from dashboard.auth.access import county_of
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
 
@@ -59,6 +60,26 @@ def city_name(store: Store) -> str:
 
 def names(store: Store) -> dict[str, str]:
     return dict(every_county(store).select("county_code", "county_name").iter_rows())
+
+
+def own(store: Store) -> tuple[str, ...] | None:
+    """The counties the viewer has rows in, or None when that is every county (a town
+    ranking then ranks the towns of these counties: a county or town official's own)."""
+    every = store.every_town()
+    mine = store.viewer().row_towns(every)
+    held = {county_of(t) for t in every}
+    counties = {county_of(t) for t in mine}
+    return None if counties >= held else tuple(sorted(counties))
+
+
+def ranking_scope(store: Store, scope: Scope) -> Scope:
+    """The towns a town ranking ranks: the ones asked for, and with several counties and no
+    county asked for, those of the viewer's own counties (published figures are the city's,
+    but an official's ranking is among the towns of their county)."""
+    if scope.counties is not None or scope.towns is not None:
+        return scope
+    mine = own(store)
+    return scope if mine is None else Scope(None, mine)
 
 
 def metrics(

@@ -22,7 +22,7 @@ from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
 from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
-from dashboard.domain import indicators, ranking
+from dashboard.domain import counties, indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import rows_href, town_href
@@ -133,8 +133,12 @@ def show_ranking(view: View, rank_by):
     if rank_by not in RANK_CHOICES:
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
-    frame = view.metrics("town", published=True)
-    before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
+    # with several counties, a county or town official ranks among their own county's towns
+    scope = counties.ranking_scope(view.store, view.scope)
+    frame = view.metrics("town", published=True, scope=scope)
+    before = view.metrics(
+        "town", period=view.spans.previous, published=True, flags=False, scope=scope
+    )
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = indicators.get(rank_by).better == "lower"
     rows = []

@@ -36,7 +36,7 @@ dash.register_page(
     name="周报打印",
     title="周报 · 政务服务效能看板",
     nav=False,
-    roles=("admin", "county", "job"),
+    roles=("admin", "city", "county", "job"),
 )
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ dash.register_page(
     title="大屏 · 政务服务效能看板",
     nav=False,
     order=90,
-    roles=("admin", "county", "town", "wall"),
+    roles=("admin", "city", "county", "town", "wall"),
 )
 
 TICKER_SECONDS_PER_EM = 0.25  # ticker speed: about 11 % of the screen height per second
