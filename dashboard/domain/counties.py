@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 import polars as pl
 
-from dashboard.domain import metrics as domain_metrics
 from dashboard.auth.access import county_of
+from dashboard.domain import metrics as domain_metrics
 from dashboard.store import COUNTY, Scope, Store
 from etl import settings
 
