@@ -126,9 +126,10 @@ def test_a_county_official_gets_none_of_another_countys_rows(city_server):
     )
     assert everything["rowCount"] == _count(own)
     assert {r["town_code"][:6] for r in everything["rowData"]} == {OWN}
-    assert _rows_of(grid_rows(official, city_server, "cases-grid", other), "cases-grid")[
-        "rowCount"
-    ] == 0
+    assert (
+        _rows_of(grid_rows(official, city_server, "cases-grid", other), "cases-grid")["rowCount"]
+        == 0
+    )
     # the export route: only the official's own towns, whatever the link says
     names = {
         r["town_name"]
@@ -174,7 +175,8 @@ def test_county_and_town_accounts_without_their_scope_see_nothing(city_server):
     bare, town = login(city_server, "c-bare"), login(city_server, "c-town")
     year = "?period=this_year"
     assert kpi_figures(bare, city_server, year)["cases"] == NO_DATA
-    mine = _rows_of(grid_rows(town, city_server, "rows-grid", f"{year}&indicator=cases"), "rows-grid")
+    answer = grid_rows(town, city_server, "rows-grid", f"{year}&indicator=cases")
+    mine = _rows_of(answer, "rows-grid")
     assert {r["town_code"] for r in mine["rowData"]} == {"339902001000"}
 
 
