@@ -358,20 +358,26 @@ def metrics(
             help="'Now' for open work (default: extraction time of the newest loaded file).",
         ),
     ] = None,
-    by: Annotated[str, typer.Option(help="town | dept")] = "town",
+    by: Annotated[str, typer.Option(help="town | dept | county")] = "town",
     fmt: Format = "table",
     store: StoreOpt = None,
 ) -> None:
-    """Indicators per town (or town and department) for a period (contract §7)."""
+    """Indicators per town (or town and department, or county) for a period (contract §7)."""
     from dashboard.auth.access import SYSTEM
+    from dashboard.domain import counties
     from dashboard.domain.metrics import metrics as compute
     from dashboard.store import Store
 
-    if by not in ("town", "dept"):
-        err.print("--by must be town or dept")
+    if by not in ("town", "dept", "county"):
+        err.print("--by must be town, dept or county")
         raise typer.Exit(2)
     start, end, now = _dates(date_from, date_to, as_of)
-    frame = compute(Store(store, access=SYSTEM), start, end, now, by=by)
+    if by == "county":  # one row per county (issue 18), named
+        reader = Store(store, access=SYSTEM)
+        frame = counties.metrics(reader, start, end, now, flags=True)
+        frame = frame.select("county_code", "county_name", *frame.columns[1:-1])
+    else:
+        frame = compute(Store(store, access=SYSTEM), start, end, now, by=by)
     frame = frame.drop("rectify_overdue")
     _emit(frame, fmt, f"指标 {start} 至 {end}")
 
