@@ -62,6 +62,17 @@ def names(store: Store) -> dict[str, str]:
     return dict(every_county(store).select("county_code", "county_name").iter_rows())
 
 
+def whole_label(store: Store, chosen: tuple[str, ...] = ()) -> str:
+    """What "all the towns asked for" is called: 全县 with one county; with several, the
+    chosen counties' names, or 全市 when none is chosen."""
+    if not several(store):
+        return "全县"
+    if chosen:
+        known = names(store)
+        return "、".join(known.get(c, c) for c in chosen[:3]) + ("等" if len(chosen) > 3 else "")
+    return CITY_DEFAULT
+
+
 def own(store: Store) -> tuple[str, ...] | None:
     """The counties the viewer has rows in, or None when that is every county (a town
     ranking then ranks the towns of these counties: a county or town official's own)."""
