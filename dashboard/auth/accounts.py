@@ -50,7 +50,10 @@ class User:
         towns are computed here, from its counties and the published store's towns (never
         from a request): every page and query then narrows by those towns."""
         if self.role == "county":
-            return Access(self.name, "county", county_towns("county", self.counties, _towns()))
+            every = _towns()
+            if every is None:  # the store cannot be read now: no rows (default deny)
+                return Access(self.name, "county", frozenset())
+            return Access(self.name, "county", county_towns("county", self.counties, every))
         towns = frozenset(self.towns) if self.role == "town" or self.towns else None
         return Access(self.name, self.role, towns)  # type: ignore[arg-type]
 
@@ -59,14 +62,17 @@ class User:
         return bool(self.locked_until) and self.locked_until > appdb.now()
 
 
-def _towns() -> tuple[str, ...]:
-    """Every town of the published store (none yet: nothing to see)."""
+def _towns() -> tuple[str, ...] | None:
+    """Every town of the published store (none yet: nothing to see); None when the store
+    cannot be read (signing in still works; the pages then say what is wrong)."""
     from dashboard.store import StoreEmpty, default_store
 
     try:
         return default_store().every_town()
     except StoreEmpty:
         return ()
+    except Exception:  # a broken or half-copied store: logged by the query that hits it
+        return None
 
 
 def _user(row) -> User:
