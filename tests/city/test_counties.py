@@ -122,3 +122,38 @@ def test_a_county_officials_towns_are_their_countys(city):
         assert counties.metrics(city, *OCTOBER).height == 3
     with acting_as(Access("sfx", "county", county_towns("county", (), every))):
         assert rows_behind(city, "cases", *OCTOBER).height == 0
+
+
+def test_counties_come_from_the_town_codes_when_no_file_names_them(
+    pulse_env, reference_files, tmp_path
+):
+    from dashboard.store import Store
+    from etl.load import load
+    from tests.conftest import write_csv
+
+    assert load(reference_files).exit_code == 0
+    one = Store()
+    assert not counties.several(one)
+    assert counties.every_county(one)["county_name"].to_list() == ["示范县"]  # county.name
+    assert counties.whole_label(one) == "全县"
+    # a second county's towns, and a counties.csv naming one of them (a bad row rejected)
+    towns = write_csv(
+        tmp_path / "more_towns.csv",
+        ["乡镇代码", "乡镇名称", "类型"],
+        [["339902001000", "金山街道", "街道"]],
+    )
+    named = write_csv(
+        tmp_path / "counties.csv",
+        ["县区代码", "县区名称", "所属市"],
+        [["339902", "临江县", "示范市"], ["3399", "坏代码县", ""]],
+    )
+    run = load([towns, named])
+    report = next(r for r in run.reports if r.source == "counties")
+    assert (report.inserted, report.rejected, report.reasons) == (1, 1, {"invalid_value": 1})
+    two = Store()
+    found = counties.every_county(two)
+    assert found["county_code"].to_list() == ["339901", "339902"]
+    assert found["county_name"].to_list() == ["县区339901", "临江县"]  # unnamed: by code
+    assert counties.several(two) and counties.city_name(two) == "示范市"
+    assert counties.whole_label(two) == "全市"
+    assert counties.whole_label(two, ("339902",)) == "临江县"
