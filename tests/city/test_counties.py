@@ -157,3 +157,23 @@ def test_counties_come_from_the_town_codes_when_no_file_names_them(
     assert counties.several(two) and counties.city_name(two) == "示范市"
     assert counties.whole_label(two) == "全市"
     assert counties.whole_label(two, ("339902",)) == "临江县"
+
+
+def test_the_wall_and_the_pdf_get_the_county_level(city):
+    from dashboard.snapshot.content import Request, gather
+    from dashboard.wall import data as wall_data
+
+    week = Request(date(2026, 11, 9), date(2026, 11, 15))
+    report = gather(city, week)
+    assert report.counties is not None and report.counties.height == 3
+    assert report.counties["cases"].sum() == report.now["cases"]
+    assert report.counties_before is not None
+    town = gather(city, Request(week.start, week.end, "339902001000"))
+    assert town.counties is None  # a town's report: no county ranking
+    wall = wall_data._compute(city, "period=last_month")
+    assert wall.level == "county" and [t["code"] for t in wall.towns] == list(COUNTIES)
+    one = wall_data._compute(city, "period=last_month&counties=339902")
+    assert one.level == "town" and len(one.towns) == 13
+    assert {t["code"][:6] for t in one.towns} == {"339902"}
+    config = wall_data.WallConfig.from_query({"counties": "339902"})
+    assert "counties=339902" in config.query
