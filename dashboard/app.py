@@ -141,6 +141,16 @@ def _nav_pages() -> list[dict]:
     ]
 
 
+def _brand() -> str:
+    """The county's name, or the city's with several counties (issue 18)."""
+    from dashboard.domain import counties
+
+    try:
+        return counties.brand(default_store())
+    except (StoreEmpty, access.AccessDenied):
+        return str(settings.get("county.name"))
+
+
 def _several_counties() -> bool:
     from dashboard.domain import counties
 
@@ -198,7 +208,7 @@ def _shell() -> html.Div:
             [
                 dbc.NavbarBrand(
                     [
-                        html.Span(f"{settings.get('county.name')} · ", className="brand-county"),
+                        html.Span(f"{_brand()} · ", className="brand-county"),
                         "政务服务效能看板",
                     ],
                     href="/",

@@ -573,6 +573,17 @@ def _read_password(from_stdin: bool, confirm: bool = True) -> str:
     return first
 
 
+def _several_counties_in_store() -> bool:
+    from dashboard.auth.access import SYSTEM
+    from dashboard.domain import counties
+    from dashboard.store import Store, StoreEmpty
+
+    try:
+        return counties.several(Store(access=SYSTEM))
+    except StoreEmpty:
+        return False
+
+
 def _known_counties(codes: list[str]) -> tuple[str, ...]:
     """County codes (or names) checked against the store's counties, when there is a store."""
     from dashboard.auth.access import SYSTEM
@@ -665,6 +676,8 @@ def user_add(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     err.print(f"已创建用户 {name}({role})")
+    if role == "county" and not counties and _several_counties_in_store():
+        err.print("[yellow]注意:本系统有多个县区,未指定 --county 的县级用户看不到任何数据[/yellow]")
     if token:
         _print_token(name, token)
 

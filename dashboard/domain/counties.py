@@ -58,6 +58,12 @@ def city_name(store: Store) -> str:
     return names[0] if len(names) == 1 else CITY_DEFAULT
 
 
+def brand(store: Store) -> str:
+    """The name pages and reports carry: the county's (setting county.name), the city's when
+    the instance holds several counties."""
+    return city_name(store) if several(store) else str(settings.get("county.name"))
+
+
 def names(store: Store) -> dict[str, str]:
     return dict(every_county(store).select("county_code", "county_name").iter_rows())
 

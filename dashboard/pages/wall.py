@@ -98,12 +98,9 @@ def _brand() -> str:
     from dashboard.domain import counties
 
     try:
-        store = default_store()
-        if counties.several(store):
-            return counties.city_name(store)
+        return counties.brand(default_store())
     except (StoreEmpty, AccessDenied):
-        pass
-    return str(settings.get("county.name"))
+        return str(settings.get("county.name"))
 
 
 def layout(**query) -> html.Div:

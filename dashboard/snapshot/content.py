@@ -307,7 +307,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
     return Report(
         request=request,
-        county=str(settings.get("county.name")),
+        county=county_level.brand(store),
         as_of=as_of,
         generated_at=datetime.now().replace(microsecond=0),
         town_name=names.get(town) if town else None,

@@ -84,6 +84,12 @@ def test_user_add_by_county_and_the_viewer_it_becomes(city_env, city):
         "--store", store, "--password-stdin", stdin="county-password-1\n",
     )  # fmt: skip
     assert unknown.returncode == 2 and "未知县区" in unknown.stderr
+    bare = _pulse(
+        env,
+        "user", "add", "r-bare", "--role", "county",
+        "--store", store, "--password-stdin", stdin="county-password-1\n",
+    )  # fmt: skip
+    assert bare.returncode == 0 and "看不到任何数据" in bare.stderr
     listed = json.loads(_pulse(env, "user", "list", "--format", "json").stdout)
     assert {u["name"]: u["counties"] for u in listed}["r-lj"] == "339902"
     appdb.close_all()
