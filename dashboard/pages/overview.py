@@ -28,6 +28,7 @@ from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
+from dashboard.store import StoreEmpty, default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -77,7 +78,7 @@ def layout(**query) -> html.Div:
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             dbc.Row(
                 [
-                    dbc.Col(html.H4("乡镇排名 · 红黑榜", className="mb-0"), md="auto"),
+                    dbc.Col(html.H4(_ranking_title(query), className="mb-0"), md="auto"),
                     dbc.Col(
                         dcc.Dropdown(
                             id=Ids.RANK_BY,
@@ -117,6 +118,18 @@ def layout(**query) -> html.Div:
             ),
         ]
     )
+
+
+def _ranking_title(query: dict) -> str:
+    """乡镇排名 · 红黑榜, with the county's name when one county is chosen (issue 18)."""
+    chosen = [c for c in str(query.get("counties") or "").split(",") if c]
+    if len(chosen) != 1:
+        return "乡镇排名 · 红黑榜"
+    try:
+        name = counties.names(default_store()).get(chosen[0])
+    except StoreEmpty:
+        name = None
+    return f"{name} · 乡镇排名 · 红黑榜" if name else "乡镇排名 · 红黑榜"
 
 
 @page_callback(Output(Ids.KPIS, "children"))

@@ -247,6 +247,7 @@ def test_city_page_and_county_filter_in_chromium(city_server, tmp_path):
             ).click()
             page.wait_for_url(f"**/?period=last_month&counties={OWN}")
             page.wait_for_selector("#overview-ranking .ag-row")
+            assert "临江县 · 乡镇排名" in page.inner_text("#_pages_content")
             shown = page.locator("#overview-ranking .ag-pinned-left-cols-container").inner_text()
             assert "金山街道" in shown and "城关街道" not in shown
             page.screenshot(path=str(tmp_path / "county-overview.png"))
