@@ -48,6 +48,7 @@ class Ids:
     PERIOD = "filter-period"
     RANGE = "filter-range"
     TOWNS = "filter-towns"
+    COUNTIES = "filter-counties"  # issue 18: shown only when the viewer sees several counties
     DEPTS = "filter-depts"
     AS_OF = "shell-as-of"
     PERIOD_TEXT = "shell-period-text"
@@ -127,13 +128,36 @@ def create_app() -> dash.Dash:
 
 
 def _nav_pages() -> list[dict]:
-    """The pages in the navigation: those the viewer's role may open."""
+    """The pages in the navigation: those the viewer's role may open (a page of the county
+    level, such as 市级看板, only when the instance holds several counties)."""
     role = access.current().role
+    several = _several_counties()
     return [
         p
         for p in dash.page_registry.values()
-        if p.get("nav", True) and policy.allowed(role, policy.page_roles(p))
+        if p.get("nav", True)
+        and policy.allowed(role, policy.page_roles(p))
+        and (several or not p.get("several_counties"))
     ]
+
+
+def _brand() -> str:
+    """The county's name, or the city's with several counties (issue 18)."""
+    from dashboard.domain import counties
+
+    try:
+        return counties.brand(default_store())
+    except (StoreEmpty, access.AccessDenied):
+        return str(settings.get("county.name"))
+
+
+def _several_counties() -> bool:
+    from dashboard.domain import counties
+
+    try:
+        return counties.several(default_store())
+    except (StoreEmpty, access.AccessDenied):
+        return False
 
 
 def _account() -> html.Div:
@@ -205,6 +229,7 @@ def _nav_items() -> list:
 
 def _shell() -> html.Div:
     towns, depts = _choices()
+    county_choices = _county_choices()
     links = dbc.Nav(_nav_items(), navbar=True, className="me-auto")
     # dbc.NavbarToggler labels itself "Toggle navigation": a plain button says it in Chinese
     toggler = html.Button(
@@ -221,7 +246,7 @@ def _shell() -> html.Div:
             [
                 dbc.NavbarBrand(
                     [
-                        html.Span(f"{settings.get('county.name')} · ", className="brand-county"),
+                        html.Span(f"{_brand()} · ", className="brand-county"),
                         "政务服务效能看板",
                     ],
                     href="/",
@@ -275,6 +300,20 @@ def _shell() -> html.Div:
                     md="auto",
                     id=f"{Ids.RANGE}-col",
                     style={"display": "none"},  # until the period is 自定义 (describe_period)
+                ),
+                dbc.Col(
+                    dcc.Dropdown(
+                        id=Ids.COUNTIES,
+                        multi=True,
+                        placeholder="全部县区",
+                        options=county_choices,
+                    ),
+                    xs=6,
+                    sm=4,
+                    md=2,
+                    id=f"{Ids.COUNTIES}-col",
+                    # one county: no county level anywhere (the bar looks as it always did)
+                    style=None if len(county_choices) > 1 else {"display": "none"},
                 ),
                 dbc.Col(
                     dcc.Dropdown(id=Ids.TOWNS, multi=True, placeholder="全部乡镇", options=towns),
@@ -331,6 +370,17 @@ def _choices() -> tuple[list[dict], list[dict]]:
     )
 
 
+def _county_choices() -> list[dict]:
+    """The counties the viewer has towns in (the counties filter)."""
+    from dashboard.domain import counties
+
+    try:
+        frame = counties.visible(default_store())
+    except (StoreEmpty, access.AccessDenied):
+        return []
+    return [{"label": n, "value": c} for c, n in frame.select("county_code", "county_name").rows()]
+
+
 def _register_shell_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(Ids.URL, "search"),
@@ -339,6 +389,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(Ids.RANGE, "end_date"),
         Output(Ids.TOWNS, "value"),
         Output(Ids.DEPTS, "value"),
+        Output(Ids.COUNTIES, "value"),
         Output(Ids.FILTERS, "data"),
         Input(Ids.URL, "search"),
         Input(Ids.PERIOD, "value"),
@@ -346,8 +397,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Input(Ids.RANGE, "end_date"),
         Input(Ids.TOWNS, "value"),
         Input(Ids.DEPTS, "value"),
+        Input(Ids.COUNTIES, "value"),
     )
-    def sync_filters(search, period, start, end, towns, depts):
+    def sync_filters(search, period, start, end, towns, depts, county_values):
         """URL → widgets on load and back/forward; widgets → URL on every change."""
         if ctx.triggered_id in (None, Ids.URL):
             f = Filters.from_query(search)
@@ -358,6 +410,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 _iso(f.date_to),
                 list(f.towns),
                 list(f.depts),
+                list(f.counties),
                 f.to_query(),
             )
         current = Filters.from_query(search)
@@ -374,11 +427,13 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 depts=tuple(depts or ()),
                 channel=current.channel,
                 extra=current.extra,
+                counties=tuple(county_values or ()),
             ).to_query()
         )
         query = f.to_query()
         return (
             query if query != search else no_update,
+            no_update,
             no_update,
             no_update,
             no_update,
@@ -416,10 +471,25 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         """Moving between pages keeps the period and towns (page extras are dropped); 办件查询
         keeps the town, department and state the view was on (drill.cases_href)."""
         f = Filters.from_query(query)
-        base = Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel)
+        base = Filters(
+            f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel, counties=f.counties
+        )
         return [
             cases_href(f) if i["index"] == "/cases" else i["index"] + base.to_query() for i in ids
         ]
+
+    @app.callback(
+        Output(Ids.TOWNS, "options"),
+        Input(Ids.COUNTIES, "value"),
+        prevent_initial_call=True,
+    )
+    def towns_of_counties(chosen):
+        """The towns filter offers the chosen counties' towns (all when none is chosen)."""
+        towns, _ = _choices()
+        if not chosen or not isinstance(chosen, list):
+            return towns
+        keep = {str(c) for c in chosen}
+        return [t for t in towns if access.county_of(t["value"]) in keep]
 
     bare = json.dumps(list(BARE_PATHS))
     app.clientside_callback(

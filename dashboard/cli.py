@@ -44,9 +44,16 @@ def demo(
     scale: Annotated[float, typer.Option(help="1 = about 850,000 cases a year.")] = 1.0,
     out: Annotated[Path, typer.Option(help="Folder for the exports.")] = Path("data/demo"),
     end: Annotated[str | None, typer.Option(help="Last day of data (default today).")] = None,
+    counties: Annotated[
+        int,
+        typer.Option(
+            help="Counties of a demo city (1 = the demo county alone; more: one folder each "
+            "below --out and a counties.csv)."
+        ),
+    ] = 1,
 ) -> None:
     """Write a demo county's exports (CSV in GBK/UTF-8, Excel) in the contract's formats."""
-    from etl import demo as demo_module
+    from etl.demo.city import generate_city
 
     with _progress() as bar:
         task = bar.add_task("生成示范县数据", total=100)
@@ -54,15 +61,21 @@ def demo(
         def progress(label: str, fraction: float) -> None:
             bar.update(task, completed=int(fraction * 100), description=label)
 
-        summary = demo_module.generate(
-            out,
-            seed=seed,
-            scale=scale,
-            end=date.fromisoformat(end) if end else None,
-            progress=progress,
-        )
+        try:
+            summary = generate_city(
+                out,
+                counties=counties,
+                seed=seed,
+                scale=scale,
+                end=date.fromisoformat(end) if end else None,
+                progress=progress,
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--counties") from None
     console.print(
-        f"wrote {len(summary.files)} files to {summary.out_dir}: "
+        f"wrote {len(summary.files)} files to {summary.out_dir}"
+        + (f" ({counties} counties)" if counties > 1 else "")
+        + ": "
         + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
     )
 
@@ -345,20 +358,26 @@ def metrics(
             help="'Now' for open work (default: extraction time of the newest loaded file).",
         ),
     ] = None,
-    by: Annotated[str, typer.Option(help="town | dept")] = "town",
+    by: Annotated[str, typer.Option(help="town | dept | county")] = "town",
     fmt: Format = "table",
     store: StoreOpt = None,
 ) -> None:
-    """Indicators per town (or town and department) for a period (contract §7)."""
+    """Indicators per town (or town and department, or county) for a period (contract §7)."""
     from dashboard.auth.access import SYSTEM
+    from dashboard.domain import counties
     from dashboard.domain.metrics import metrics as compute
     from dashboard.store import Store
 
-    if by not in ("town", "dept"):
-        err.print("--by must be town or dept")
+    if by not in ("town", "dept", "county"):
+        err.print("--by must be town, dept or county")
         raise typer.Exit(2)
     start, end, now = _dates(date_from, date_to, as_of)
-    frame = compute(Store(store, access=SYSTEM), start, end, now, by=by)
+    if by == "county":  # one row per county (issue 18), named
+        reader = Store(store, access=SYSTEM)
+        frame = counties.metrics(reader, start, end, now, flags=True)
+        frame = frame.select("county_code", "county_name", *frame.columns[1:-1])
+    else:
+        frame = compute(Store(store, access=SYSTEM), start, end, now, by=by)
     frame = frame.drop("rectify_overdue")
     _emit(frame, fmt, f"指标 {start} 至 {end}")
 
@@ -554,6 +573,46 @@ def _read_password(from_stdin: bool, confirm: bool = True) -> str:
     return first
 
 
+def _several_counties_in_store() -> bool:
+    from dashboard.auth.access import SYSTEM
+    from dashboard.domain import counties
+    from dashboard.store import Store, StoreEmpty
+
+    try:
+        return counties.several(Store(access=SYSTEM))
+    except StoreEmpty:
+        return False
+
+
+def _known_counties(codes: list[str]) -> tuple[str, ...]:
+    """County codes (or names) checked against the store's counties, when there is a store."""
+    from dashboard.auth.access import SYSTEM
+    from dashboard.store import Store, StoreEmpty
+
+    if not codes:
+        return ()
+    try:
+        rows = (
+            Store(access=SYSTEM)
+            .sql("select county_code, county_name from counties", public=True)
+            .rows()
+        )
+    except StoreEmpty:
+        return tuple(codes)
+    by_name = {name: code for code, name in rows if name}
+    known = {code for code, _ in rows}
+    found = []
+    for code in codes:
+        if code in known:
+            found.append(code)
+        elif code in by_name:
+            found.append(by_name[code])
+        else:
+            err.print(f"[red]未知县区[/red] {code}")
+            raise typer.Exit(2)
+    return tuple(found)
+
+
 def _known_towns(codes: list[str]) -> tuple[str, ...]:
     """Town codes (or names) checked against the store's town list, when there is a store."""
     from dashboard.auth.access import SYSTEM
@@ -581,9 +640,17 @@ def _known_towns(codes: list[str]) -> tuple[str, ...]:
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="User name (login).")],
-    role: Annotated[str, typer.Option(help="admin | county | town | wall")],
+    role: Annotated[str, typer.Option(help="admin | city | county | town | wall")],
     town: Annotated[
         list[str] | None, typer.Option("--town", help="Town code or name (town role; repeat).")
+    ] = None,
+    county: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--county",
+            help="County code (6 digits) or name (county role; repeat). Required "
+            "when the store holds several counties.",
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
@@ -596,17 +663,21 @@ def user_add(
 
     _use_store(store)
     towns = _known_towns(town or [])
+    counties = _known_counties(county or [])
     try:
         password = None if role == "wall" else _read_password(password_stdin)
         with acting_as(SYSTEM):
-            token = accounts.add(name, role, towns, password)
-            audit.record(
-                "user_change", {"change": "add", "name": name, "role": role, "towns": list(towns)}
-            )
+            token = accounts.add(name, role, towns, password, counties=counties)
+            change = {"change": "add", "name": name, "role": role, "towns": list(towns)}
+            if counties:
+                change["counties"] = list(counties)
+            audit.record("user_change", change)
     except accounts.AccountError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     err.print(f"已创建用户 {name}({role})")
+    if role == "county" and not counties and _several_counties_in_store():
+        err.print("[yellow]注意:本系统有多个县区,未指定 --county 的县级用户看不到任何数据[/yellow]")
     if token:
         _print_token(name, token)
 
@@ -630,12 +701,14 @@ def user_list(fmt: Format = "table", store: StoreOpt = None) -> None:
             "name": [u.name for u in users],
             "role": [u.role for u in users],
             "towns": [",".join(u.towns) for u in users],
+            "counties": [",".join(u.counties) for u in users],
             "state": ["停用" if u.disabled else "锁定" if u.locked else "正常" for u in users],
             "last_login_at": [u.last_login_at or "" for u in users],
             "created_at": [u.created_at for u in users],
         },
         schema={
-            c: pl.String for c in ("name", "role", "towns", "state", "last_login_at", "created_at")
+            c: pl.String
+            for c in ("name", "role", "towns", "counties", "state", "last_login_at", "created_at")
         },
     )
     _emit(frame, fmt, f"用户 ({len(users)})")

@@ -35,6 +35,7 @@ def cases_href(filters: Filters) -> str:
     indicator = filters.extra.get("indicator")
     flag = indicator if indicator in CASE_STATES else filters.extra.get("flag")
     f = Filters(filters.period, filters.date_from, filters.date_to, towns, depts, filters.channel)
+    f = replace(f, counties=() if filters.extra.get("town") else filters.counties)
     return "/cases" + f.with_extra(flag=flag).to_query()
 
 
@@ -46,6 +47,20 @@ def outside_href(
     period (and chosen towns/departments) of `filters`; `signal` opens that signal's rows.
     Other page state (an indicator, a grid's sort) is not carried over."""
     f = Filters(
-        filters.period, filters.date_from, filters.date_to, filters.towns, filters.depts
+        filters.period,
+        filters.date_from,
+        filters.date_to,
+        filters.towns,
+        filters.depts,
+        counties=() if town else filters.counties,
     ).with_extra(town=town, dept=dept, signal=signal)
     return "/outside" + f.to_query()
+
+
+def county_href(filters: Filters, county: str) -> str:
+    """总览 of one county (issue 18): its KPIs and its towns ranked, keeping the period and
+    departments; the towns chosen before are dropped (they may be another county's)."""
+    f = Filters(
+        filters.period, filters.date_from, filters.date_to, (), filters.depts, counties=(county,)
+    )
+    return "/" + f.to_query()

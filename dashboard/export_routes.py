@@ -12,7 +12,7 @@ from flask import request
 from dashboard import case_explorer as explorer
 from dashboard import exports, labels
 from dashboard.components.context import View
-from dashboard.domain import indicators, trace
+from dashboard.domain import counties, indicators, trace
 from dashboard.errors import BadRequest
 
 CASES_ROUTE = "/export/cases.<kind>"
@@ -95,7 +95,7 @@ def export_rows(kind: str):
     total, _ = trace.count_behind(view.store, indicator, **selection.kwargs())
     sql, params, fields = trace.rows_sql(view.store, indicator, **selection.kwargs())
     name = exports.file_name(
-        _town_name(view, town) or "全县",
+        _town_name(view, town) or counties.whole_label(view.store, view.filters.counties),
         dept,
         indicators.label(indicator),
         exports.period_words(view.period.start, view.period.end),

@@ -1,4 +1,5 @@
-"""The view's state — period, towns, departments, channel and page extras — as a URL query.
+"""The view's state — period, counties, towns, departments, channel and page extras — as a URL
+query.
 
 A link reproduces the view and the back button works because the URL is the only place
 the state lives: widgets are set from it, and every widget change writes it back.
@@ -16,7 +17,7 @@ from dashboard.store import COUNTY, Scope
 from etl import settings
 
 DEFAULT_PERIOD = "this_month"
-LIST_KEYS = ("towns", "depts")
+LIST_KEYS = ("towns", "depts", "counties")
 # the days a period may name: wide enough for any county's data, narrow enough that the
 # previous period and a year's buckets stay real dates
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -44,6 +45,7 @@ class Filters:
     depts: tuple[str, ...] = ()
     channel: str = ""
     extra: dict[str, str] = field(default_factory=dict)  # page state: town, dept, indicator …
+    counties: tuple[str, ...] = ()  # issue 18: the counties chosen (empty: every county)
 
     @classmethod
     def from_query(cls, search: str | None) -> Filters:
@@ -77,12 +79,15 @@ class Filters:
             depts=_values(raw, "depts"),
             channel=one("channel"),
             extra={k: v[0] for k, v in raw.items() if k not in known},
+            counties=_values(raw, "counties"),
         )
 
     def to_query(self) -> str:
         pairs: list[tuple[str, str]] = [("period", self.period)]
         if self.period == "custom" and self.date_from and self.date_to:
             pairs += [("from", self.date_from.isoformat()), ("to", self.date_to.isoformat())]
+        if self.counties:
+            pairs.append(("counties", ",".join(self.counties)))
         if self.towns:
             pairs.append(("towns", ",".join(self.towns)))
         if self.depts:
@@ -112,5 +117,7 @@ class Filters:
         return periods.named(self.period, as_of.date())
 
     def scope(self) -> Scope:
-        """The towns asked for (the Store narrows them to the viewer's own)."""
-        return Scope(self.towns) if self.towns else COUNTY
+        """The towns and counties asked for (the Store narrows them to the viewer's own)."""
+        if not self.towns and not self.counties:
+            return COUNTY
+        return Scope(self.towns or None, self.counties or None)

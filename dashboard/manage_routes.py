@@ -239,7 +239,7 @@ def bulletin_make():
     from dashboard import export_slots
 
     viewer = _viewer()
-    if viewer.role not in ("admin", "county") or not viewer.whole_county:
+    if viewer.role not in ("admin", "city", "county") or not viewer.whole_county:
         raise access.AccessDenied("仅县级用户可生成通报")
     kind, key = _field("kind"), _field("key")
     try:
@@ -281,7 +281,7 @@ def bulletin_file(name: str):
     from dashboard.snapshot import archive
 
     viewer = _viewer()
-    if viewer.role not in ("admin", "county") or not viewer.whole_county:
+    if viewer.role not in ("admin", "city", "county") or not viewer.whole_county:
         raise access.AccessDenied("仅县级用户可下载通报")
     path = archive.resolve(name, folder=bulletin.archive_dir())
     if path is None:

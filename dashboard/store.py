@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard.auth.access import Access, AccessDenied, current
+from dashboard.auth.access import Access, AccessDenied, county_of, current
 from etl import publish, settings
 
 QUERIES = Path(__file__).with_name("queries")
@@ -43,10 +43,12 @@ class StoreEmpty(RuntimeError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The towns a page asks for (None: every town the viewer may see). The Store narrows it
-    to the viewer's own towns; a Scope never widens what a viewer sees."""
+    """The towns a page asks for (None: every town the viewer may see), and the counties
+    (None: every county; issue 18). The Store narrows it to the viewer's own towns; a Scope
+    never widens what a viewer sees."""
 
     towns: tuple[str, ...] | None = None
+    counties: tuple[str, ...] | None = None
 
 
 COUNTY = Scope()
@@ -210,7 +212,7 @@ class Store:
         viewer = self.viewer()
         if viewer.denied:
             raise AccessDenied("未登录或无权访问")
-        if whole_county and not viewer.whole_county:
+        if whole_county and not (viewer.whole_county and viewer.sees_all(self.every_town())):
             raise AccessDenied("仅县级用户和管理员可查看")
         used = set(_PARAM.findall(sql))
         if "towns" not in used:
@@ -226,6 +228,9 @@ class Store:
         if scope.towns is not None:
             asked = set(scope.towns)
             allowed = [t for t in allowed if t in asked]
+        if scope.counties is not None:
+            counties = set(scope.counties)
+            allowed = [t for t in allowed if county_of(t) in counties]
         # DuckDB refuses parameters a statement does not use; callers pass a common set
         bound = {k: v for k, v in (params or {}).items() if k in used and k != "towns"}
         bound["towns"] = allowed

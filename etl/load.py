@@ -44,6 +44,7 @@ SCHEMA_VERSION = "1"
 
 # Columns that identify a record: a known key with other content is an update.
 KEYS: dict[str, tuple[str, ...]] = {
+    "counties": ("county_code",),
     "towns": ("town_code",),
     "departments": ("town_code", "dept_name"),
     "cases": ("case_id",),

@@ -200,6 +200,14 @@ def staging_sql(
                 "'乡镇代码「' || mask_text(t_town_code) || '」不是12位统计区划代码'",
             )
         )
+    if source.name == "counties":
+        checks.append(
+            (
+                "not regexp_full_match(t_county_code, '[0-9]{6}')",
+                "invalid_value",
+                "'县区代码「' || mask_text(t_county_code) || '」不是6位县级区划代码'",
+            )
+        )
     if "promised_days" in names:
         checks.append(
             (

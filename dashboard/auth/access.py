@@ -15,12 +15,16 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["admin", "county", "town", "wall", "job"]
+Role = Literal["admin", "city", "county", "town", "wall", "job"]
 
 # Roles an account can have (job is the internal credential of the weekly PDF run).
-ACCOUNT_ROLES: tuple[Role, ...] = ("admin", "county", "town", "wall")
+# city: every county of the instance; county: the towns of its counties (issue 18; an account
+# without counties sees every town while the instance holds one county, none once it holds
+# several: it must be given its counties).
+ACCOUNT_ROLES: tuple[Role, ...] = ("admin", "city", "county", "town", "wall")
 ROLE_LABELS: dict[str, str] = {
     "admin": "管理员",
+    "city": "市级用户",
     "county": "县级用户",
     "town": "乡镇用户",
     "wall": "大屏设备",
@@ -60,6 +64,12 @@ class Access:
             return every
         return [t for t in every if t in self.towns]
 
+    def sees_all(self, every_town: Iterable[str]) -> bool:
+        """Whether this viewer's rows are every town's (whole_county queries: loads,
+        rejects, the management loop — they are not split by town)."""
+        every = set(every_town)
+        return not self.denied and set(self.row_towns(every)) == every
+
     def label(self) -> str:
         return f"{self.user or '—'}({ROLE_LABELS.get(self.role or '', '未登录')})"
 
@@ -93,6 +103,30 @@ def acting_as(access: Access) -> Iterator[Access]:
         yield access
     finally:
         _current.reset(token)
+
+
+def county_of(town_code: str) -> str:
+    """A town's county: digits 1-6 of its 12-digit statistical division code (the rule the
+    store's town_counties view applies in SQL, etl/sql/marts/03_counties.sql)."""
+    return town_code[:6]
+
+
+def county_towns(
+    role: str, counties: Iterable[str], every_town: Iterable[str]
+) -> frozenset[str] | None:
+    """The towns a county-level account may see, from its counties and the store's towns:
+    None (every town) when they cover every county of the store; an account without counties
+    sees every town while the store holds one county, and none once it holds several."""
+    every = set(every_town)
+    held = {county_of(t) for t in every}
+    mine = set(counties)
+    if role != "county":
+        raise ValueError(role)
+    if not mine:
+        return None if len(held) <= 1 else frozenset()
+    if held <= mine:
+        return None
+    return frozenset(t for t in every if county_of(t) in mine)
 
 
 class AccessDenied(PermissionError):

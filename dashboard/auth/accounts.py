@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dashboard.auth import appdb
-from dashboard.auth.access import ACCOUNT_ROLES, Access
+from dashboard.auth.access import ACCOUNT_ROLES, Access, county_towns
 from etl import settings
 
 NAME = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,64}$")
@@ -43,14 +43,36 @@ class User:
     created_at: str
     demo: bool
     has_token: bool
+    counties: tuple[str, ...] = ()  # county role: its counties (6-digit codes)
 
     def access(self) -> Access:
+        """The viewer this account is, for the request at hand. A county-level account's
+        towns are computed here, from its counties and the published store's towns (never
+        from a request): every page and query then narrows by those towns."""
+        if self.role == "county":
+            every = _towns()
+            if every is None:  # the store cannot be read now: no rows (default deny)
+                return Access(self.name, "county", frozenset())
+            return Access(self.name, "county", county_towns("county", self.counties, every))
         towns = frozenset(self.towns) if self.role == "town" or self.towns else None
         return Access(self.name, self.role, towns)  # type: ignore[arg-type]
 
     @property
     def locked(self) -> bool:
         return bool(self.locked_until) and self.locked_until > appdb.now()
+
+
+def _towns() -> tuple[str, ...] | None:
+    """Every town of the published store (none yet: nothing to see); None when the store
+    cannot be read (signing in still works; the pages then say what is wrong)."""
+    from dashboard.store import StoreEmpty, default_store
+
+    try:
+        return default_store().every_town()
+    except StoreEmpty:
+        return ()
+    except Exception:  # a broken or half-copied store: logged by the query that hits it
+        return None
 
 
 def _user(row) -> User:
@@ -64,6 +86,7 @@ def _user(row) -> User:
         created_at=row["created_at"],
         demo=bool(row["demo"]),
         has_token=row["token_hash"] is not None,
+        counties=tuple(json.loads(row["counties"] or "[]")),
     )
 
 
@@ -93,15 +116,22 @@ def check_password(password: str) -> None:
         raise AccountError("密码过长")
 
 
-def _check(name: str, role: str, towns: tuple[str, ...]) -> None:
+COUNTY_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def _check(name: str, role: str, towns: tuple[str, ...], counties: tuple[str, ...] = ()) -> None:
     if not NAME.match(name):
         raise AccountError("用户名只能包含字母、数字、汉字和 _ . @ -,最长 64 个字符")
     if role not in ACCOUNT_ROLES:
         raise AccountError(f"未知角色 {role}(可选:{'、'.join(ACCOUNT_ROLES)})")
     if role == "town" and not towns:
         raise AccountError("乡镇用户至少需要一个乡镇(--town 乡镇代码)")
-    if role in ("admin", "county") and towns:
-        raise AccountError("管理员和县级用户可查看全县,不设乡镇")
+    if role in ("admin", "city", "county") and towns:
+        raise AccountError("管理员、市级和县级用户按县区查看,不设乡镇")
+    if counties and role != "county":
+        raise AccountError("只有县级用户设县区(--county 县区代码)")
+    if any(not COUNTY_CODE.match(c) for c in counties):
+        raise AccountError("县区代码应为6位数字")
 
 
 def add(
@@ -110,10 +140,11 @@ def add(
     towns: tuple[str, ...] = (),
     password: str | None = None,
     demo: bool = False,
+    counties: tuple[str, ...] = (),
 ) -> str | None:
     """Create an account. People need a password; a wall device gets a token, returned
     once (only its hash is kept)."""
-    _check(name, role, towns)
+    _check(name, role, towns, counties)
     token = None
     if role == "wall":
         token = secrets.token_urlsafe(32)
@@ -129,7 +160,7 @@ def add(
             raise AccountError(f"用户 {name} 已存在")
         con.execute(
             "insert into users (name, role, towns, password_hash, token_hash, demo, "
-            "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, updated_at, counties) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 name,
                 role,
@@ -139,6 +170,7 @@ def add(
                 int(demo),
                 stamp,
                 stamp,
+                json.dumps(sorted(set(counties))),
             ),
         )
     return token

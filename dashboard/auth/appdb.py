@@ -176,6 +176,36 @@ MIGRATIONS: tuple[str, ...] = (
         primary key (month, town_code, dept_name, window_name)
     );
     """,
+    # issue 18: city and county levels. SQLite cannot change a CHECK, so users is rebuilt:
+    # its sessions are kept aside meanwhile (dropping users cascades to them).
+    """
+    create table users_next (
+        name text primary key,
+        role text not null check (role in ('admin', 'city', 'county', 'town', 'wall')),
+        towns text not null default '[]',
+        password_hash text,
+        token_hash text,
+        disabled integer not null default 0,
+        failed_logins integer not null default 0,
+        locked_until text,
+        demo integer not null default 0,
+        created_at text not null,
+        updated_at text not null,
+        last_login_at text,
+        counties text not null default '[]'         -- JSON list of 6-digit county codes
+    );
+    insert into users_next (name, role, towns, password_hash, token_hash, disabled,
+        failed_logins, locked_until, demo, created_at, updated_at, last_login_at)
+    select name, role, towns, password_hash, token_hash, disabled, failed_logins,
+        locked_until, demo, created_at, updated_at, last_login_at
+    from users;
+    create temp table sessions_kept as select * from sessions;
+    drop table users;
+    alter table users_next rename to users;
+    create unique index users_token on users(token_hash) where token_hash is not null;
+    insert into sessions select * from sessions_kept;
+    drop table sessions_kept;
+    """,
 )
 
 _local = threading.local()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dashboard.auth.access import Role
 
-ANALYSTS: tuple[Role, ...] = ("admin", "county", "town")
-COUNTY_STAFF: tuple[Role, ...] = ("admin", "county")
-SIGNED_IN: tuple[Role, ...] = ("admin", "county", "town", "wall", "job")
+ANALYSTS: tuple[Role, ...] = ("admin", "city", "county", "town")
+COUNTY_STAFF: tuple[Role, ...] = ("admin", "city", "county")
+SIGNED_IN: tuple[Role, ...] = ("admin", "city", "county", "town", "wall", "job")
 
 # Paths anyone may fetch: the login page, the health check, static assets (CSS, fonts,
 # scripts of our own: no data), the favicon.

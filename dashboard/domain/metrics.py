@@ -17,14 +17,15 @@ from dashboard.domain.indicators import FORMED, LISTED, RATES, select_sql
 from dashboard.domain.params import Params, default_as_of
 from dashboard.store import COUNTY, QUERIES, Scope, Store, query_text
 
-By = Literal["town", "dept", "county"]
+By = Literal["town", "dept", "county", "counties"]
 
 # Column order wherever indicators are listed (contract §7: evaluation_rate after rectify_rate).
 INDICATORS: tuple[str, ...] = LISTED
 KEYS: dict[str, tuple[str, ...]] = {
     "town": ("town_code", "town_name"),
     "dept": ("town_code", "town_name", "dept_name"),
-    "county": (),
+    "county": (),  # the whole: every town in scope (one county, or the city)
+    "counties": ("county_code",),  # issue 18: per county (names: domain/counties.py)
 }
 
 __all__ = ["INDICATORS", "KEYS", "RATES", "Params", "default_as_of", "metrics"]
@@ -52,7 +53,7 @@ def metrics(
     flags: bool = True,
     published: bool = False,
 ) -> pl.DataFrame:
-    """One row per town (or town × department, or the county) with every indicator.
+    """One row per town (or town × department, per county, or the whole) with every indicator.
 
     flags=False leaves the 体外循环 columns empty (null): the detection costs more than all
     the other figures together, and KPI cards and trends do not show it.
@@ -60,7 +61,7 @@ def metrics(
     bucket splits the period into weeks or months (trends): one row per key and
     period_start, for the buckets with any activity.
     published=True: every town's published figures (the ranking, as in a 通报), which a
-    town official may see too; only by town or county, without buckets.
+    town official may see too; only by town, county or counties, without buckets.
     """
     if published and (by == "dept" or bucket):
         raise ValueError("published figures are per town or for the county, without buckets")

@@ -705,6 +705,10 @@ def metrics_columns(
         )
     if by == "town":
         keys, name = ["town_code", *by_period], pl.col("dept_name")
+    elif by == "counties":  # a town's county: digits 1-6 of its code (issue 18)
+        flagged = flagged.with_columns(pl.col("town_code").str.slice(0, 6).alias("county_code"))
+        keys = ["county_code", *by_period]
+        name = pl.concat_str("town_name", pl.lit("·"), "dept_name")
     else:
         keys, name = by_period, pl.concat_str("town_name", pl.lit("·"), "dept_name")
     names = name.sort().str.join(";").alias("outside_system_depts")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from dashboard.auth.access import Access, AccessDenied
 
-MANAGERS = ("admin", "county")  # open and close ledger items, draw samples, record checks
+MANAGERS = ("admin", "city", "county")  # open and close ledger items, draw samples, record checks
 TOWN_ROLE = "town"
 MAX_TEXT = 2000  # a note, a problem, an explanation
 

@@ -37,13 +37,22 @@ SHOWN_SETTINGS = (
 )
 
 
+def _scope(u: accounts.User) -> str:
+    """What an account sees: its towns, its counties (issue 18), or everything."""
+    if u.towns:
+        return "、".join(u.towns)
+    if u.counties:
+        return "县区 " + "、".join(u.counties)
+    return {"town": "—", "city": "全市"}.get(u.role, "全县")
+
+
 def layout(**_query) -> html.Div:
     users = accounts.all_users()
     rows = [
         (
             u.name,
             ROLE_LABELS.get(u.role, u.role),
-            "、".join(u.towns) or ("全县" if u.role != "town" else "—"),
+            _scope(u),
             "停用" if u.disabled else ("锁定" if u.locked else "正常"),
             u.last_login_at or "从未登录",
             u.created_at,
@@ -58,7 +67,8 @@ def layout(**_query) -> html.Div:
                 [
                     "在服务器上用命令管理账号(每次变更都记入审计日志):",
                     html.Code(
-                        "pulse user add 用户名 --role county|town|admin|wall [--town 乡镇代码]"
+                        "pulse user add 用户名 --role city|county|town|admin|wall "
+                        "[--county 县区代码] [--town 乡镇代码]"
                     ),
                     "、",
                     html.Code("pulse user disable/enable/passwd/token 用户名"),

@@ -32,7 +32,7 @@ dash.register_page(
     name="通报打印",
     title="通报 · 政务服务效能看板",
     nav=False,
-    roles=("admin", "county", "job"),
+    roles=("admin", "city", "county", "job"),
 )
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ dash.register_page(
     name="通报",
     title="通报 · 政务服务效能看板",
     order=88,
-    roles=("admin", "county"),
+    roles=("admin", "city", "county"),
 )
 
 ROUTE = "/manage/bulletins/"

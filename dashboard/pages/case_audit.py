@@ -32,7 +32,7 @@ dash.register_page(
     name="办件抽查",
     title="办件抽查 · 政务服务效能看板",
     order=82,
-    roles=("admin", "county", "town"),
+    roles=("admin", "city", "county", "town"),
 )
 
 

@@ -179,7 +179,7 @@ def _data_filters(f: Filters) -> Filters:
     """The filters that decide the rows (the grid's sort= and filter= do not)."""
     flag = f.extra.get("flag")
     extra = {"flag": flag} if flag else {}
-    return Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel, extra)
+    return Filters(f.period, f.date_from, f.date_to, f.towns, f.depts, f.channel, extra, f.counties)
 
 
 def _link_class(href: str | None) -> str:

@@ -25,7 +25,7 @@ dash.register_page(
     name="书面说明",
     title="书面说明 · 政务服务效能看板",
     order=86,
-    roles=("admin", "county", "town"),
+    roles=("admin", "city", "county", "town"),
 )
 
 

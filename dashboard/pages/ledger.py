@@ -29,7 +29,7 @@ dash.register_page(
     name="整改台账",
     title="整改台账 · 政务服务效能看板",
     order=84,
-    roles=("admin", "county", "town"),
+    roles=("admin", "city", "county", "town"),
 )
 
 STATUS_COLORS = {ledger.OPEN: "warning", ledger.IN_PROGRESS: "info", ledger.CLOSED: "success"}
@@ -327,7 +327,7 @@ def _details(viewer, x: ledger.Item, history, manager: bool, is_open: bool) -> h
     )
     forms = []
     if x.status != ledger.CLOSED:
-        if may_see_town(viewer, x.town_code) and viewer.role in ("admin", "county", "town"):
+        if may_see_town(viewer, x.town_code) and viewer.role in ("admin", "city", "county", "town"):
             forms.append(
                 _step_form(x.id, ledger.IN_PROGRESS, "提交整改情况", "整改措施和完成情况(证据)")
             )

@@ -35,7 +35,7 @@ dash.register_page(
     name="体外循环",
     title="体外循环 · 政务服务效能看板",
     order=15,
-    roles=("admin", "county", "town"),
+    roles=("admin", "city", "county", "town"),
 )
 
 PAGE_SIZE = 100  # rows per block the grid asks for

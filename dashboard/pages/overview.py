@@ -22,12 +22,13 @@ from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
 from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
-from dashboard.domain import indicators, ranking
+from dashboard.domain import counties, indicators, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import outside_href, rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
+from dashboard.store import StoreEmpty, default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -77,7 +78,7 @@ def layout(**query) -> html.Div:
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             dbc.Row(
                 [
-                    dbc.Col(html.H4("乡镇排名 · 红黑榜", className="mb-0"), md="auto"),
+                    dbc.Col(html.H4(_ranking_title(query), className="mb-0"), md="auto"),
                     dbc.Col(
                         dcc.Dropdown(
                             id=Ids.RANK_BY,
@@ -120,6 +121,18 @@ def layout(**query) -> html.Div:
     )
 
 
+def _ranking_title(query: dict) -> str:
+    """乡镇排名 · 红黑榜, with the county's name when one county is chosen (issue 18)."""
+    chosen = [c for c in str(query.get("counties") or "").split(",") if c]
+    if len(chosen) != 1:
+        return "乡镇排名 · 红黑榜"
+    try:
+        name = counties.names(default_store()).get(chosen[0])
+    except StoreEmpty:
+        name = None
+    return f"{name} · 乡镇排名 · 红黑榜" if name else "乡镇排名 · 红黑榜"
+
+
 @page_callback(Output(Ids.KPIS, "children"))
 def show_kpis(view: View):
     return kpi_row(view, KPIS)
@@ -134,8 +147,12 @@ def show_ranking(view: View, rank_by):
     if rank_by not in RANK_CHOICES:
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
-    frame = view.metrics("town", published=True)
-    before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
+    # with several counties, a county or town official ranks among their own county's towns
+    scope = counties.ranking_scope(view.store, view.scope)
+    frame = view.metrics("town", published=True, scope=scope)
+    before = view.metrics(
+        "town", period=view.spans.previous, published=True, flags=False, scope=scope
+    )
     shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
     ascending = indicators.get(rank_by).better == "lower"
     rows = []

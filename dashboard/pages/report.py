@@ -36,7 +36,7 @@ dash.register_page(
     name="周报打印",
     title="周报 · 政务服务效能看板",
     nav=False,
-    roles=("admin", "county", "job"),
+    roles=("admin", "city", "county", "job"),
 )
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ class _Builder:
         return [
             self.cover(),
             self.summary(),
+            *([self.county_ranking()] if self.r.counties is not None else []),
             self.ranking(),
             self.trends(),
             self.comparisons(),
@@ -419,6 +420,36 @@ class _Builder:
             table,
             html.H3("各项指标红黑榜"),
             self.table(["指标", "红榜(前三)", "黑榜(后三)"], board_rows, cls="board-table"),
+        )
+
+    def county_ranking(self) -> html.Section:
+        """县区排名 (issue 18): the counties ranked by the report's figure, with the towns' rule."""
+        r = self.r
+        ranked = ranking.rank(r.counties, r.rank_by, r.counties_before, key="county_code")
+        headers = ["名次", "升降", "红黑榜", "县区", *(indicator_label(c) for c in content.RANKED)]
+        rows = []
+        for x in ranked:
+            board = html.Td(
+                x.board, className={"红榜": "board-red", "黑榜": "board-black"}.get(x.board, "")
+            )
+            rows.append(
+                [
+                    x.rank,
+                    ranking.change_text(x),
+                    board,
+                    html.Td(x.row["county_name"], className="town"),
+                    *(self.rag(c, x.row[c]) for c in content.RANKED),
+                ]
+            )
+        return self.page(
+            "县区排名 · 红黑榜",
+            html.P(
+                f"{len(ranked)} 个县区按{indicator_label(r.rank_by)}排名(升降为较上期名次);"
+                f"红黑榜规则与乡镇相同:有数据的县区多于 {2 * ranking.BOARD_SIZE} 个时,"
+                f"前 {ranking.BOARD_SIZE} 名为红榜,后 {ranking.BOARD_SIZE} 名为黑榜。",
+                className="report-note",
+            ),
+            self.table(headers, rows, cls="rank-table"),
         )
 
     def trends(self) -> html.Section:

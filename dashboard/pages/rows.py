@@ -28,6 +28,7 @@ from dashboard.auth import audit
 from dashboard.case_explorer import block_bounds
 from dashboard.components.context import View
 from dashboard.components.tables import simple_table
+from dashboard.domain import counties
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.trace import TRACES, breakdown, count_behind, rows_behind, sortable
 from dashboard.drill import cases_href
@@ -199,7 +200,13 @@ def show_summary(search):
         )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
-        x for x in (indicator_label(indicator), town_name or "全县", dept or "") if x
+        x
+        for x in (
+            indicator_label(indicator),
+            town_name or counties.whole_label(store, selection["scope"].counties or ()),
+            dept or "",
+        )
+        if x
     )
     summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:

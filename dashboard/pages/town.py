@@ -302,7 +302,12 @@ def trend_href(f: Filters, town: str, click: dict | None, bucket: str) -> str | 
         raise BadRequest("点击的数据无效")
     end = periods.bucket_end(start, bucket)
     bucket_filters = Filters(
-        period="custom", date_from=start, date_to=end, towns=f.towns, depts=f.depts
+        period="custom",
+        date_from=start,
+        date_to=end,
+        towns=f.towns,
+        depts=f.depts,
+        counties=f.counties,
     )
     return rows_href(bucket_filters, indicator, town=town)
 

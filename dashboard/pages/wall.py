@@ -20,6 +20,7 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth.access import AccessDenied
 from dashboard.domain import comparisons, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.errors import RequestError
@@ -37,7 +38,7 @@ dash.register_page(
     title="大屏 · 政务服务效能看板",
     nav=False,
     order=90,
-    roles=("admin", "county", "town", "wall"),
+    roles=("admin", "city", "county", "town", "wall"),
 )
 
 TICKER_SECONDS_PER_EM = 0.25  # ticker speed: about 11 % of the screen height per second
@@ -92,9 +93,19 @@ def _panel(title_id: str | None, title: str, body, extra=None, class_name: str =
     )
 
 
+def _brand() -> str:
+    """The county's name; the city's when the instance holds several counties (issue 18)."""
+    from dashboard.domain import counties
+
+    try:
+        return counties.brand(default_store())
+    except (StoreEmpty, AccessDenied):
+        return str(settings.get("county.name"))
+
+
 def layout(**query) -> html.Div:
     config = wall_data.WallConfig.from_query(query)
-    county = str(settings.get("county.name"))
+    county = _brand()
     return html.Div(
         [
             dcc.Store(id=Ids.CONFIG, data=config.as_dict()),
@@ -336,7 +347,7 @@ def refresh(_n, viewport, config_data):
         "wall-stale show" if stale else "wall-stale",
         f"刷新 {clock}",  # shown only when a refresh fails; tests read it
         "wall-updated",
-        {"towns": data.towns, "generation": data.generation},
+        {"towns": data.towns, "generation": data.generation, "level": data.level},
     )
 
 
@@ -406,6 +417,7 @@ def show_view(towns_data, n, config_data):
     views = config.views()
     indicator = views[(n or 0) % len(views)]
     towns = towns_data.get("towns") or []
+    level = "县区" if towns_data.get("level") == "county" else "乡镇"
     name = indicator_label(indicator)
     dots = (
         [
@@ -418,11 +430,11 @@ def show_view(towns_data, n, config_data):
     return (
         wall_panels.tile_map(towns, indicator),
         wall_panels.grid_shape(towns),
-        f"乡镇态势 · {name}",
+        f"{level}态势 · {name}",
         wall_panels.map_legend(indicator) if towns else [],
         dots,
         wall_panels.board(towns, indicator) if towns else [],
-        f"{'红黑榜' if ranking.has_boards(indicator) else '乡镇排行'} · {name}",
+        f"{'红黑榜' if ranking.has_boards(indicator) else f'{level}排行'} · {name}",
         "1",
         indicator,
     )

@@ -1,4 +1,5 @@
--- Indicators per town, per town × department, or for the county, over [date_from, date_to].
+-- Indicators per town, per town × department, per county (issue 18: the town's county, from
+-- town_counties) or for the whole, over [date_from, date_to].
 -- Counts come from indicator_counts (etl/sql/marts/01_indicators.sql); the figures formed
 -- from them are generated from the indicator registry
 -- (dashboard/domain/indicators.py select_sql): counts summed, each rate numerator /
@@ -14,8 +15,9 @@ with counts as (
 -- every town of the reference file appears, with or without activity;
 -- every stationed department window too, with or without cases
 frame as (
-    select t.town_code, t.town_name, d.dept_name
+    select t.town_code, t.town_name, tc.county_code, d.dept_name
     from towns t
+    join town_counties tc using (town_code)
     left join (
         select town_code, dept_name from departments where town_code is not null
         union
@@ -23,7 +25,8 @@ frame as (
     ) d using (town_code)
 ),
 joined as (
-    select f.town_code, f.town_name, f.dept_name, c.* exclude (town_code, dept_name)
+    select f.town_code, f.town_name, f.county_code, f.dept_name,
+        c.* exclude (town_code, dept_name)
     from frame f
     left join counts c on c.town_code = f.town_code and c.dept_name = f.dept_name
     where list_contains($towns, f.town_code)

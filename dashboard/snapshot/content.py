@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import polars as pl
 
 from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain import counties as county_level
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -176,6 +177,10 @@ class Report:
     # 整改销号情况 (the ledger, dashboard/manage/ledger.py): per town, opened and closed in
     # the period, open at its end and of those past their deadline
     rectifications: list[dict] = field(default_factory=list)
+    # issue 18: with several counties, the county report ranks the counties too (published
+    # figures, as the towns'); None with one county or in a town's report
+    counties: pl.DataFrame | None = None
+    counties_before: pl.DataFrame | None = None
 
     @property
     def subject(self) -> str:
@@ -261,6 +266,11 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         "outside": lambda: _outside(store, Params(period.start, period.end, as_of), scope),
         **{f"list:{k}": rows(k) for k in ("overdue_open", "warning_open", "bad_reviews")},
     }
+    if not town and county_level.several(store):
+        jobs["counties"] = lambda: county_level.metrics(store, period.start, period.end, as_of)
+        jobs["counties_before"] = lambda: county_level.metrics(
+            store, previous.start, previous.end, as_of
+        )
     with ThreadPoolExecutor(max_workers=GATHER_THREADS) as pool:
         # each job runs in a copy of this context: the viewer (the Store's door) comes along
         futures = {name: pool.submit(copy_context().run, job) for name, job in jobs.items()}
@@ -297,7 +307,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
     return Report(
         request=request,
-        county=str(settings.get("county.name")),
+        county=county_level.brand(store),
         as_of=as_of,
         generated_at=datetime.now().replace(microsecond=0),
         town_name=names.get(town) if town else None,
@@ -320,6 +330,8 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         town_names=names,
         compared=spans.label,
         rectifications=_rectifications(period, town),
+        counties=done.get("counties"),
+        counties_before=done.get("counties_before"),
     )
 
 

@@ -19,7 +19,7 @@ import polars as pl
 
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
-from dashboard.domain import comparisons, lateness, periods
+from dashboard.domain import comparisons, counties, lateness, periods
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.rectification import Rectification, rectification
 from dashboard.domain.trace import rows_behind
@@ -89,7 +89,7 @@ class WallConfig:
         refresh = min(max(refresh, MIN_REFRESH_SECONDS), MAX_REFRESH_SECONDS)
         rotate = _int(q.get("rotate"), int(settings.get("wall.rotate_seconds")))
         rotate = 0 if rotate <= 0 else max(rotate, MIN_ROTATE_SECONDS)
-        filters = {k: q[k] for k in ("period", "from", "to", "towns") if k in q}
+        filters = {k: q[k] for k in ("period", "from", "to", "counties", "towns") if k in q}
         return cls(urlencode(filters), color, refresh, rotate)
 
     @classmethod
@@ -126,13 +126,16 @@ class WallData:
     now: dict[str, Any]  # county row of metrics() for spans.current
     before: dict[str, Any]  # … and for spans.previous
     rectify: Rectification | None  # where the period's bad reviews stand (差评整改率's colour)
-    towns: list[dict[str, Any]]  # one per town: name, grid position, MAP_CHOICES values
+    # one per town: name, grid position, MAP_CHOICES values; with several counties in view
+    # (issue 18) one per county instead (level "county"), the map and 红黑榜 ranking counties
+    towns: list[dict[str, Any]]
     trend: pl.DataFrame  # metrics(bucket="month") over the last 12 months
     ticker: list[dict[str, Any]]  # per town: counts of overdue and 预警, its most urgent cases
     ticker_total: int
     flags: list[dict[str, Any]] | None  # 体外循环 departments; None = detection unavailable
     generation: str = ""
     problems: tuple[str, ...] = ()  # what is wrong with the asked view (components/notices)
+    level: str = "town"  # town | county: what the map's tiles and 红黑榜 are
 
     @property
     def previous(self) -> periods.Period:
@@ -180,6 +183,8 @@ def _compute(store: Store, query: str) -> WallData:
     now = metrics(store, cur.start, cur.end, as_of, by="county", scope=scope, flags=False)
     before = metrics(store, prev.start, prev.end, as_of, by="county", scope=scope, flags=False)
     county = now.row(0, named=True)
+    ranked = counties.ranking_scope(store, scope)
+    several = _county_count(store, ranked) > 1
     rectify = None
     if county["bad_reviews"]:
         rectify = rectification(store, Params(cur.start, cur.end, as_of), scope)
@@ -190,14 +195,42 @@ def _compute(store: Store, query: str) -> WallData:
         now=county,
         before=before.row(0, named=True),
         rectify=rectify,
-        towns=_towns(store, period, as_of, scope),
+        towns=(
+            _counties(store, period, as_of, ranked)
+            if several
+            else _towns(store, period, as_of, scope)
+        ),
         trend=_trend(store, as_of, scope),
         ticker=(ticker := _ticker(store, period, as_of, scope))[0],
         ticker_total=ticker[1],
         flags=_flags(store, period, as_of, scope),
         generation=store.generation.name if store.generation else "",
         problems=tuple(problems(query)),
+        level="county" if several else "town",
     )
+
+
+def _county_count(store: Store, scope: Scope) -> int:
+    """Counties the wall's published view spans."""
+    return store.sql(
+        "select count(distinct county_code) as n from town_counties "
+        "where list_contains($towns, town_code)",
+        scope=scope,
+        published=True,
+    ).item()
+
+
+def _counties(store: Store, period: periods.Period, as_of: datetime, scope: Scope) -> list[dict]:
+    """One tile per county (the map and 红黑榜 of a wall over several counties)."""
+    frame = counties.metrics(store, period.start, period.end, as_of, scope)
+    rows = []
+    for r in frame.sort("county_code").iter_rows(named=True):
+        county = {"code": r["county_code"], "name": r["county_name"], "row": None, "col": None}
+        for ind in (*MAP_CHOICES, *comparisons.ACTIVITY):
+            county[ind] = r[ind]
+            county[f"{ind}__status"] = status(ind, r[ind])
+        rows.append(county)
+    return rows
 
 
 def _towns(store: Store, period: periods.Period, as_of: datetime, scope: Scope) -> list[dict]:

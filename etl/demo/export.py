@@ -126,6 +126,12 @@ def _concat(*parts: pl.Series | str) -> pl.Series:
     return pl.select(pl.concat_str([pl.lit(p) for p in parts])).to_series()
 
 
+# Every frame and title written passes through these (etl/demo/city.py sets them while it
+# writes another county of a multi-county demo: town codes and names, ids, county name).
+_badge_frame: Callable[[pl.DataFrame], pl.DataFrame] = lambda df: df  # noqa: E731
+_badge_title: Callable[[str], str] = lambda text: text  # noqa: E731
+
+
 def _write_text(
     path: Path,
     title: str,
@@ -137,6 +143,7 @@ def _write_text(
     crlf: bool = False,
 ) -> None:
     newline = "\r\n" if crlf else "\n"
+    df, title = _badge_frame(df), _badge_title(title)
     body = df.write_csv(separator=separator, null_value="", line_terminator=newline)
     text = f"{title}{newline}导出时间：{stamp}{newline}{newline}{body}"
     data = text.encode(encoding)
@@ -158,6 +165,7 @@ def _write_xlsx(
     """
     import xlsxwriter
 
+    df, title = _badge_frame(df), _badge_title(title)
     excel = df.with_columns(
         (pl.from_epoch(pl.col(c), time_unit="s").cast(pl.Int64) / 1e6 / _DAY + 25569.0).alias(c)
         for c in ts_columns
@@ -172,7 +180,7 @@ def _write_xlsx(
             "strings_to_formulas": False,
         },
     )
-    wb.set_properties({"created": extracted, "author": COUNTY_NAME})
+    wb.set_properties({"created": extracted, "author": _badge_title(COUNTY_NAME)})
     ws = wb.add_worksheet("办件明细")
     title_format = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
     header_format = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -628,8 +636,8 @@ def _write_reference(out_dir: Path) -> tuple[Path, Path, int]:
     rows += [(d, None, "否") for d in COUNTY_DEPARTMENTS]
     depts = pl.DataFrame(rows, schema=["部门名称", "乡镇代码", "应进驻"], orient="row")
     towns_path, depts_path = out_dir / "towns.csv", out_dir / "departments.csv"
-    towns.write_csv(towns_path)
-    depts.write_csv(depts_path)
+    _badge_frame(towns).write_csv(towns_path)
+    _badge_frame(depts).write_csv(depts_path)
     return towns_path, depts_path, depts.height
 
 

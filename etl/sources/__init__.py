@@ -4,6 +4,7 @@ from etl.sources import cases, evaluations, hotline, reference
 from etl.sources.contract import Column, Source, normalize_header
 
 ALL_SOURCES: tuple[Source, ...] = (
+    reference.COUNTIES,
     reference.TOWNS,
     reference.DEPARTMENTS,
     cases.SOURCE,

@@ -1,4 +1,10 @@
-"""Reference data: towns and departments (contract §2). Each load replaces the table whole."""
+"""Reference data: counties, towns and departments (contract §2). A load upserts by key.
+
+Counties (issue 18): an instance may hold several counties of a city. A county's code is
+the first 6 digits of its towns' 12-digit statistical division codes (统计用区划代码: the
+county is digits 1-6); `counties.csv` names them and their city. Without it the counties
+are still there, from the town codes, named by the setting `county.name` (one county) or
+by code (several)."""
 
 from etl.sources.contract import Column, Source
 
@@ -27,5 +33,17 @@ DEPARTMENTS = Source(
         Column("部门名称", "dept_name", "text", required=True),
         Column("乡镇代码", "town_code", "town"),
         Column("应进驻", "must_station", "yesno", required=True),
+    ),
+)
+
+COUNTIES = Source(
+    name="counties",
+    label="县区",
+    table="county_reference",
+    id_column=None,
+    columns=(
+        Column("县区代码", "county_code", "id", required=True, aliases=("区县代码",)),
+        Column("县区名称", "county_name", "text", required=True, aliases=("区县名称",)),
+        Column("所属市", "city_name", "text", aliases=("所属地市", "市(州)")),
     ),
 )

@@ -1,6 +1,14 @@
 -- The store's tables. Grain is stated per table. Created by etl.load on a new store;
 -- every statement is idempotent so an older store is brought up to date on the next load.
 
+-- one row per county of the instance named by a counties.csv (issue 18); the counties
+-- table (marts) adds those only the town codes name
+create table if not exists county_reference (
+    county_code varchar not null,   -- 6-digit county code: digits 1-6 of its towns' codes
+    county_name varchar not null,
+    city_name   varchar             -- 所属市
+);
+
 -- one row per town of the county (replaced whole by each towns.csv load)
 create table if not exists towns (
     town_code   varchar not null,   -- 12-digit statistical division code
