@@ -91,6 +91,7 @@ def export_rows(kind: str):
         as_of=view.as_of,
         scope=view.scope,
         depts=() if dept else view.depts,
+        window=f.extra.get("window"),
     )
     total, _ = trace.count_behind(view.store, indicator, **selection.kwargs())
     sql, params, fields = trace.rows_sql(view.store, indicator, **selection.kwargs())
@@ -107,6 +108,7 @@ def export_rows(kind: str):
         "period": [str(view.period.start), str(view.period.end)],
         "town": town,
         "dept": dept,
+        "window": f.extra.get("window"),
         "towns": list(f.towns),
         "depts": list(f.depts),
     }

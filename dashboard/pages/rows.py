@@ -176,6 +176,7 @@ def _selection(search: str | None):
         "as_of": view.as_of,
         "scope": view.scope,
         "depts": () if dept else view.depts,
+        "window": f.extra.get("window"),
     }
     return view.store, indicator, view.period, selection
 
@@ -199,7 +200,9 @@ def show_summary(search):
         )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
-        x for x in (indicator_label(indicator), town_name or "全县", dept or "") if x
+        x
+        for x in (indicator_label(indicator), town_name or "全县", dept or "", selection["window"])
+        if x
     )
     summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:
@@ -242,6 +245,7 @@ def load_rows(request_, search):
             "period": [str(period.start), str(period.end)],
             "town": selection["town"],
             "dept": selection["dept"],
+            "window": selection["window"],
             "towns": list(selection["scope"].towns or ()),
             "depts": list(selection["depts"]),
             "block": [start, end],
@@ -255,10 +259,12 @@ def load_rows(request_, search):
             if t.is_temporal()
         ]
     )
-    if "counted" in shown.columns:
-        shown = shown.with_columns(
-            pl.when(pl.col("counted")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("counted")
-        )
+    # yes/no as 是/否 (计入分子, 是否现场办结, 是否跨省通办); no value stays empty
+    shown = shown.with_columns(
+        pl.col(c).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.String)
+        for c, t in shown.schema.items()
+        if t == pl.Boolean
+    )
     return {"rowData": shown.to_dicts(), "rowCount": total}
 
 
