@@ -18,6 +18,10 @@ from dashboard.domain.indicators import REGISTRY, Trace
 from dashboard.domain.params import Params, default_as_of
 from dashboard.store import COUNTY, Scope, Store
 
+# the window of cases whose file names none: "-" is never a window's name (an optional
+# cell "-" means no value, contract §1)
+NO_WINDOW = "-"
+
 TRACES: dict[str, Trace] = {i.key: i.trace for i in REGISTRY if i.trace is not None}
 
 
@@ -54,8 +58,11 @@ def _selection(
     if window:  # a window (受理窗口) of the town: only case figures carry it
         if trace.id_column != "case_id":
             raise ValueError(f"{indicator} has no window")
-        where.append("window_name = $window")
-        params["window"] = window
+        if window == NO_WINDOW:
+            where.append("window_name is null")
+        else:
+            where.append("window_name = $window")
+            params["window"] = window
     return trace, " and ".join(where), params
 
 

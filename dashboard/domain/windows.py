@@ -122,7 +122,10 @@ class WindowRanking:
             f"件的窗口不参评;有超期未办结的窗口不评为红旗窗口。"
         )
         if self.without_window:
-            text += f"另有 {self.without_window:,} 件办件未记录受理窗口,不参与窗口排名。"
+            text += (
+                f"另有 {self.without_window:,} 件办件未记录受理窗口(含网上、掌上办理等不经窗口"
+                "的办件),不参与窗口排名。"
+            )
         return text
 
 

@@ -254,7 +254,7 @@ def test_window_ranking_hand_computed(windows_county):
     ]
     assert ranking.without_window == 2  # N1, N2
     assert [w.row["window_name"] for w in ranking.flags] == ["综合窗口1号"]
-    assert "另有 2 件办件未记录受理窗口,不参与窗口排名" in ranking.note()
+    assert "另有 2 件办件未记录受理窗口" in ranking.note()
 
 
 def test_windows_under_each_department(windows_county):
