@@ -22,12 +22,14 @@ from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
 from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
-from dashboard.domain import indicators, ranking
+from dashboard.domain import coverage, indicators, ranking
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import rows_href, town_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
+from dashboard.store import StoreEmpty, default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -53,6 +55,18 @@ RANK_CHOICES = (
     "overdue_open",
 )
 
+# ranking table columns: every listed figure; those from optional case columns (contract
+# §3a) only where the county has the data (domain/coverage.py)
+SHOWN = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL))
+
+
+def rank_choices() -> tuple[str, ...]:
+    """RANK_CHOICES, then the optional figures the county has data for."""
+    try:
+        return coverage.with_available(default_store(), RANK_CHOICES)
+    except StoreEmpty:
+        return RANK_CHOICES
+
 
 TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
@@ -68,7 +82,8 @@ class Ids:
 
 
 def layout(**query) -> html.Div:
-    rank_by = query.get("rank") if query.get("rank") in RANK_CHOICES else RANK_CHOICES[0]
+    choices = rank_choices()
+    rank_by = query.get("rank") if query.get("rank") in choices else RANK_CHOICES[0]
     return html.Div(
         [
             # the ranking choice lives in ?rank= (absent for the default)
@@ -85,7 +100,7 @@ def layout(**query) -> html.Div:
                             value=rank_by,
                             options=[
                                 {"label": f"按{indicator_label(c)}排名", "value": c}
-                                for c in RANK_CHOICES
+                                for c in choices
                             ],
                         ),
                         md=3,
@@ -130,12 +145,12 @@ def show_kpis(view: View):
     Input(Ids.RANK_BY, "value"),
 )
 def show_ranking(view: View, rank_by):
-    if rank_by not in RANK_CHOICES:
+    if rank_by not in (*RANK_CHOICES, *OPTIONAL):
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
     frame = view.metrics("town", published=True)
     before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
-    shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
+    shown = coverage.with_available(view.store, SHOWN)
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
     for x in ranking.rank(frame, rank_by, before):

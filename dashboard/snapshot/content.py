@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain import comparisons, coverage, periods, ranking
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -41,7 +42,9 @@ KPIS = (
 )
 # Columns of the ranking table: every indicator (as on the overview page).
 GATHER_THREADS = 4  # DuckDB splits each query over the cores; a few at once keep them busy
-RANKED = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts"))
+RANKED = tuple(
+    c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL)
+)
 # 红黑榜 per indicator: the rates a town is judged on.
 BOARD_INDICATORS = (
     "online_rate",
@@ -176,6 +179,8 @@ class Report:
     # 整改销号情况 (the ledger, dashboard/manage/ledger.py): per town, opened and closed in
     # the period, open at its end and of those past their deadline
     rectifications: list[dict] = field(default_factory=list)
+    # the figures from optional case columns (contract §3a) the county has data for
+    extras: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -293,7 +298,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         raise RuntimeError("12345 工单分类合计与 hotline_tickets 不符")
     outside, note = done["outside"]
     rank_by = str(settings.get("snapshot.rank_by"))
-    if rank_by not in RANKED:
+    if rank_by not in (*RANKED, *OPTIONAL):
         raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
     return Report(
         request=request,
@@ -320,6 +325,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         town_names=names,
         compared=spans.label,
         rectifications=_rectifications(period, town),
+        extras=coverage.available(store),
     )
 
 

@@ -19,7 +19,8 @@ import polars as pl
 
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
-from dashboard.domain import comparisons, lateness, periods
+from dashboard.domain import comparisons, coverage, lateness, periods
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.rectification import Rectification, rectification
 from dashboard.domain.trace import rows_behind
@@ -41,6 +42,20 @@ KPIS: tuple[str, ...] = (
     "rectify_rate",
 )
 KPI_SECONDARY = {"hotline_satisfaction_rate": "hotline_tickets"}
+
+
+def extra_kpis(store: Store) -> tuple[str, ...]:
+    """The tiles after KPIS: the figures from optional case columns the setting
+    `wall.extra_figures` names (default none), those the county has data for."""
+    wanted = [str(k) for k in settings.get("wall.extra_figures") or ()]
+    unknown = [k for k in wanted if k not in OPTIONAL]
+    if unknown:
+        log.warning("wall.extra_figures: not a figure of optional columns: %s", unknown)
+    if not wanted:
+        return ()
+    have = coverage.available(store)
+    return tuple(k for k in wanted if k in have)
+
 
 # Indicators the tile map and 红黑榜 can show (`?color=`), in rotation order (`?rotate=`).
 MAP_CHOICES: tuple[str, ...] = (
@@ -133,6 +148,7 @@ class WallData:
     flags: list[dict[str, Any]] | None  # 体外循环 departments; None = detection unavailable
     generation: str = ""
     problems: tuple[str, ...] = ()  # what is wrong with the asked view (components/notices)
+    kpis: tuple[str, ...] = KPIS  # the tiles: KPIS, then the extra figures (extra_kpis)
 
     @property
     def previous(self) -> periods.Period:
@@ -197,6 +213,7 @@ def _compute(store: Store, query: str) -> WallData:
         flags=_flags(store, period, as_of, scope),
         generation=store.generation.name if store.generation else "",
         problems=tuple(problems(query)),
+        kpis=(*KPIS, *extra_kpis(store)),
     )
 
 
