@@ -29,7 +29,7 @@ from dashboard.case_explorer import block_bounds
 from dashboard.components.context import View
 from dashboard.components.tables import simple_table
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.domain.trace import TRACES, breakdown, count_behind, rows_behind, sortable
+from dashboard.domain.trace import NO_WINDOW, TRACES, breakdown, count_behind, rows_behind, sortable
 from dashboard.drill import cases_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
@@ -193,6 +193,8 @@ def show_summary(search):
         return "明细", dbc.Alert(f"未知指标 {indicator}", color="warning")
     total, counted = count_behind(store, indicator, period.start, period.end, **selection)
     town, dept = selection["town"], selection["dept"]
+    window = selection["window"]
+    window_text = "未记录受理窗口" if window == NO_WINDOW else window
     town_name = ""
     if town:
         names = store.sql(
@@ -200,9 +202,7 @@ def show_summary(search):
         )
         town_name = names["town_name"][0] if names.height else town
     title = " · ".join(
-        x
-        for x in (indicator_label(indicator), town_name or "全县", dept or "", selection["window"])
-        if x
+        x for x in (indicator_label(indicator), town_name or "全县", dept or "", window_text) if x
     )
     summary = f"{period.label}({period.start} 至 {period.end}),共 {total:,} 条"
     if counted is not None:
