@@ -406,7 +406,9 @@ def window_table(frame: pl.DataFrame) -> tuple[str, list[dict], list[dict]]:
     )
     rows = [
         {
-            "row_id": json.dumps([r["dept_name"], r["window_name"] or NO_WINDOW]),
+            "row_id": json.dumps(
+                [r["dept_name"], r["window_name"] or NO_WINDOW], ensure_ascii=False
+            ),
             "dept_name": r["dept_name"],
             "window_name": r["window_name"] or NO_WINDOW_TEXT,
             **indicator_cells(r, windows.FIGURES),

@@ -45,6 +45,10 @@ def row(case_id: str, **over: str) -> list[str]:
 
 @pytest.fixture
 def county(pulse_env, reference_files, tmp_path):
+    return load_county(reference_files, tmp_path)
+
+
+def load_county(reference_files, tmp_path) -> Store:
     """城关街道 with the §3a columns filled; 白云乡 from the same export, its §3a cells empty;
     青石镇 from an export without them. Default row: 窗口办理, accepted Mon 2026-11-02,
     5 working days → deadline Mon 11-09 23:59:59, completed Wed 11-04."""
@@ -198,6 +202,10 @@ def test_the_doc_lists_the_known_counts():
 
 @pytest.fixture
 def windows_county(pulse_env, reference_files, tmp_path):
+    return load_windows_county(reference_files, tmp_path)
+
+
+def load_windows_county(reference_files, tmp_path) -> Store:
     """Windows of three towns; ranked with at least 2 completed cases, boards of 1."""
     (tmp_path / "pulse.toml").write_text(
         "[windows]\nmin_completed = 2\nboard_size = 1\n", encoding="utf-8"
