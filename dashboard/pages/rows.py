@@ -294,12 +294,16 @@ def show_breakdown(search):
     if trace is None:
         return None
     tables = []
-    for by, title in (
+    splits = [
         ("dept_name", "按部门"),
         (SECOND[trace.id_column], "按" + labels.ROW_FIELDS[SECOND[trace.id_column]]),
-    ):
+    ]
+    if "window_name" in trace.fields:  # the figures of optional columns: by window too
+        splits.append(("window_name", "按受理窗口"))
+    for by, title in splits:
         frame = breakdown(store, indicator, by, period.start, period.end, **selection)
-        tables.append(dbc.Col(_breakdown_table(title, frame, trace.numerator is not None), lg=6))
+        table = _breakdown_table(title, frame, trace.numerator is not None)
+        tables.append(dbc.Col(table, lg=12 // len(splits)))
     return dbc.Row(tables, className="g-3")
 
 
