@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -27,9 +29,9 @@ from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import rows_href, town_href
-from dashboard.errors import BadRequest
+from dashboard.errors import BadRequest, RequestError
 from dashboard.filters import Filters
-from dashboard.store import StoreEmpty, default_store
+from dashboard.store import StoreEmpty
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
@@ -60,11 +62,14 @@ RANK_CHOICES = (
 SHOWN = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL))
 
 
-def rank_choices() -> tuple[str, ...]:
-    """RANK_CHOICES, then the optional figures the county has data for."""
+def rank_choices(query: dict) -> tuple[str, ...]:
+    """RANK_CHOICES, then the optional figures the county has data for in the period."""
     try:
-        return coverage.with_available(default_store(), RANK_CHOICES)
-    except StoreEmpty:
+        view = View.from_search(
+            "?" + urlencode({k: v for k, v in query.items() if isinstance(v, str)})
+        )
+        return coverage.with_available(view.store, RANK_CHOICES, view.period.start, view.period.end)
+    except (StoreEmpty, ValueError, RequestError):
         return RANK_CHOICES
 
 
@@ -82,7 +87,7 @@ class Ids:
 
 
 def layout(**query) -> html.Div:
-    choices = rank_choices()
+    choices = rank_choices(query)
     rank_by = query.get("rank") if query.get("rank") in choices else RANK_CHOICES[0]
     return html.Div(
         [
@@ -150,7 +155,7 @@ def show_ranking(view: View, rank_by):
     # the ranking is published: a town official sees every town's figures here, as in a 通报
     frame = view.metrics("town", published=True)
     before = view.metrics("town", period=view.spans.previous, published=True, flags=False)
-    shown = coverage.with_available(view.store, SHOWN)
+    shown = coverage.with_available(view.store, SHOWN, view.period.start, view.period.end)
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
     for x in ranking.rank(frame, rank_by, before):

@@ -202,7 +202,11 @@ def show_kpis(view: View):
     town = chosen_town(view)
     if town is None:
         return dbc.Alert("该乡镇不存在或您无权查看,请在右侧选择乡镇。", color="warning")
-    return kpi_row(view, coverage.with_available(view.store, KPIS), scope=Scope((town[0],)))
+    return kpi_row(
+        view,
+        coverage.with_available(view.store, KPIS, view.period.start, view.period.end),
+        scope=Scope((town[0],)),
+    )
 
 
 # --- departments ----------------------------------------------------------------------------
@@ -214,7 +218,7 @@ def show_departments(view: View):
     if town is None:
         return [], []
     frame = view.metrics("dept", scope=Scope((town[0],)))
-    shown = coverage.with_available(view.store, DEPT_COLUMNS)
+    shown = coverage.with_available(view.store, DEPT_COLUMNS, view.period.start, view.period.end)
     return department_table(frame.filter(pl.col("dept_name").is_not_null()), shown)
 
 

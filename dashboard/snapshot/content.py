@@ -326,7 +326,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         town_names=names,
         compared=spans.label,
         rectifications=_rectifications(period, town),
-        extras=coverage.available(store),
+        extras=coverage.available(store, period.start, period.end),
     )
 
 

@@ -44,16 +44,17 @@ KPIS: tuple[str, ...] = (
 KPI_SECONDARY = {"hotline_satisfaction_rate": "hotline_tickets"}
 
 
-def extra_kpis(store: Store) -> tuple[str, ...]:
+def extra_kpis(store: Store, period: periods.Period | None = None) -> tuple[str, ...]:
     """The tiles after KPIS: the figures from optional case columns the setting
-    `wall.extra_figures` names (default none), those the county has data for."""
+    `wall.extra_figures` names (default none), those the county has data for (in the
+    period)."""
     wanted = [str(k) for k in settings.get("wall.extra_figures") or ()]
     unknown = [k for k in wanted if k not in OPTIONAL]
     if unknown:
         log.warning("wall.extra_figures: not a figure of optional columns: %s", unknown)
     if not wanted:
         return ()
-    have = coverage.available(store)
+    have = coverage.available(store, *((period.start, period.end) if period else ()))
     return tuple(k for k in wanted if k in have)
 
 
@@ -213,7 +214,7 @@ def _compute(store: Store, query: str) -> WallData:
         flags=_flags(store, period, as_of, scope),
         generation=store.generation.name if store.generation else "",
         problems=tuple(problems(query)),
-        kpis=(*KPIS, *extra_kpis(store)),
+        kpis=(*KPIS, *extra_kpis(store, period)),
     )
 
 

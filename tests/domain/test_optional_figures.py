@@ -181,7 +181,10 @@ def test_the_rows_name_the_columns_they_are_counted_by(county):
 
 def test_the_county_has_the_data_for_every_new_figure(county):
     assert coverage.available(county) == indicators.OPTIONAL
+    assert coverage.available(county, *NOV) == indicators.OPTIONAL
     assert indicators.OPTIONAL == NEW
+    # a period without any case: no column of 无数据 everywhere
+    assert coverage.available(county, date(2026, 9, 1), date(2026, 9, 30)) == ()
 
 
 def test_a_county_without_the_columns_shows_none_of_them(pulse_env, reference_files, tmp_path):
