@@ -83,6 +83,8 @@ def export_rows(kind: str):
     if indicator not in trace.TRACES:
         raise BadRequest("未知的指标")
     town, dept = f.extra.get("town"), f.extra.get("dept")
+    if f.extra.get("window") and trace.TRACES[indicator].id_column != "case_id":
+        raise BadRequest("该指标不按受理窗口统计")
     selection = trace.Selection(
         view.period.start,
         view.period.end,

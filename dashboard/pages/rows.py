@@ -178,6 +178,9 @@ def _selection(search: str | None):
         "depts": () if dept else view.depts,
         "window": f.extra.get("window"),
     }
+    trace = TRACES.get(indicator)
+    if selection["window"] and trace is not None and trace.id_column != "case_id":
+        raise BadRequest("该指标不按受理窗口统计")
     return view.store, indicator, view.period, selection
 
 

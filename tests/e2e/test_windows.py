@@ -87,6 +87,13 @@ def test_a_town_official_sees_only_their_own_towns_windows(server):
         timeout=60,
     )
     assert answer.status_code == 200 and OTHER_NAME not in answer.content.decode("utf-8-sig")
+    # a window on a figure that has none (evaluations), and a malformed window cell: 400
+    wrong = grid_rows(town, server, "rows-grid", f"{OCTOBER}&indicator=evaluations&window=x")
+    assert wrong.status_code == 400 and "受理窗口" in wrong.text
+    answer = town.get(
+        f"{server}/export/rows.csv{OCTOBER}&indicator=evaluations&window=x", timeout=60
+    )
+    assert answer.status_code == 400
     # a malformed window cell is a 400, never a traceback
     bad = window_drill(town, server, f"{OCTOBER}&town={DEMO_TOWN}", "not json")
     assert bad.status_code == 400 and "Traceback" not in bad.text
