@@ -8,13 +8,19 @@ from dashboard.filters import Filters
 
 
 def rows_href(
-    filters: Filters, indicator: str, town: str | None = None, dept: str | None = None
+    filters: Filters,
+    indicator: str,
+    town: str | None = None,
+    dept: str | None = None,
+    window: str | None = None,
 ) -> str:
     """The 明细 page for one figure, keeping the period (and the chosen towns/departments) and
-    the town or department a page is on; another page's own state (its ranking choice, a
-    grid's sort or filter) stays behind."""
+    the town or department a page is on (and a window, 受理窗口, of a window's figure);
+    another page's own state (its ranking choice, a grid's sort or filter) stays behind."""
     kept = {k: v for k, v in filters.extra.items() if k in ("town", "dept")}
-    f = replace(filters, extra=kept).with_extra(indicator=indicator, town=town, dept=dept)
+    f = replace(filters, extra=kept).with_extra(
+        indicator=indicator, town=town, dept=dept, window=window
+    )
     return "/rows" + f.to_query()
 
 

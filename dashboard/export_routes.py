@@ -83,6 +83,8 @@ def export_rows(kind: str):
     if indicator not in trace.TRACES:
         raise BadRequest("未知的指标")
     town, dept = f.extra.get("town"), f.extra.get("dept")
+    if f.extra.get("window") and trace.TRACES[indicator].id_column != "case_id":
+        raise BadRequest("该指标不按受理窗口统计")
     selection = trace.Selection(
         view.period.start,
         view.period.end,
@@ -91,6 +93,7 @@ def export_rows(kind: str):
         as_of=view.as_of,
         scope=view.scope,
         depts=() if dept else view.depts,
+        window=f.extra.get("window"),
     )
     total, _ = trace.count_behind(view.store, indicator, **selection.kwargs())
     sql, params, fields = trace.rows_sql(view.store, indicator, **selection.kwargs())
@@ -107,6 +110,7 @@ def export_rows(kind: str):
         "period": [str(view.period.start), str(view.period.end)],
         "town": town,
         "dept": dept,
+        "window": f.extra.get("window"),
         "towns": list(f.towns),
         "depts": list(f.depts),
     }

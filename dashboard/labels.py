@@ -33,6 +33,18 @@ COLUMNS = {
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
 PAGE_FIELDS = {
+    # contract §3a optional case columns
+    "window_name": "受理窗口",
+    "window_type": "窗口类型",
+    "onsite_completed": "是否现场办结",
+    "case_type": "办件类型",
+    "paused_days": "特别程序天数",
+    "cross_province": "是否跨省通办",
+    "bundle_theme": "一件事主题",
+    "village": "村(社区)",
+    "windows_ranked": "参评窗口",
+    "window_rank": "名次",
+    "window_board": "评定",
     "town_name": "乡镇",
     "dept_name": "部门",
     "dept_names": "部门",
@@ -213,6 +225,15 @@ FRESHNESS_SOURCES = {
 
 # 明细 and its exports: the fields of the rows behind a figure (domain/indicators.py traces).
 ROW_FIELDS = {
+    # contract §3a optional case columns
+    "window_name": "受理窗口",
+    "window_type": "窗口类型",
+    "onsite_completed": "是否现场办结",
+    "case_type": "办件类型",
+    "paused_days": "特别程序天数",
+    "cross_province": "是否跨省通办",
+    "bundle_theme": "一件事主题",
+    "village": "村(社区)",
     "case_id": "办件编号",
     "town_code": "乡镇代码",
     "dept_name": "部门",

@@ -371,6 +371,40 @@ SETTINGS: tuple[Setting, ...] = (
         "红黑榜: indicators a town must meet (a count where fewer is better at 0, a rate at its "
         "target) to be listed on 红榜, whatever figure it is ranked by; [] = none.",
     ),
+    # optional-column figures and windows (issue 19, dashboard): docs/indicators.md
+    Setting(
+        "targets.onsite_rate",
+        0.95,
+        'Target for 现场办结率; empty ("") = no target, the figure is not coloured.',
+    ),
+    Setting(
+        "targets.early_rate",
+        "",
+        'Target for 承诺件提前办结率; empty ("") = no target, the figure is not coloured.',
+    ),
+    Setting(
+        "targets.one_window_rate",
+        0.90,
+        'Target for 一窗通办率; empty ("") = no target, the figure is not coloured.',
+    ),
+    Setting(
+        "wall.extra_figures",
+        [],
+        "大屏: extra KPI tiles among the figures from optional case columns (onsite_rate, "
+        "early_rate, one_window_rate, cross_province_cases, bundle_cases, assisted_cases), "
+        "shown after the standard eight when the county has their data; [] = none extra.",
+    ),
+    Setting(
+        "windows.min_completed",
+        20,
+        "窗口排名: completed cases a window needs in the month to be ranked (fewer: listed, "
+        "not ranked).",
+    ),
+    Setting(
+        "windows.board_size",
+        3,
+        "窗口排名: windows named 红旗窗口 (best) and 后进窗口 (worst) each month.",
+    ),
     # operations (issue 14): logs, health, inbox, backups — docs/deploy.md
     Setting(
         "logs.rotate",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dashboard.domain import indicators
 from dashboard.domain.indicators import Status, improved, target
 
+NO_DATA = "无数据"  # a figure from an optional column the town's files lack
+
 __all__ = ["STATUS_COLORS", "Status", "delta", "fmt", "improved", "is_rate", "status", "target"]
 
 
@@ -16,9 +18,11 @@ def is_rate(indicator: str) -> bool:
 
 
 def fmt(indicator: str, value: float | int | str | None) -> str:
-    """92.3% for rates, 12,345 for counts, — for no value (an empty rate is not 0%)."""
+    """92.3% for rates, 12,345 for counts, — for no value (an empty rate is not 0%); a
+    figure from an optional column without data reads 无数据 (contract §7), never 0."""
     if value is None:
-        return "—"
+        found = indicators.BY_KEY.get(indicator)
+        return NO_DATA if found is not None and found.optional else "—"
     if isinstance(value, str):
         return value or "—"
     if is_rate(indicator):

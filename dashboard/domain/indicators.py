@@ -52,6 +52,9 @@ CASE_FIELDS = (
     "status",
     "recorded_at",
 )
+# the figures of contract §7 built on the optional columns (§3a) list the columns they read
+# after the case's own (the sixth field stays the time the rows are ordered by)
+WINDOW_FIELDS = ("window_name", "window_type")
 EVAL_FIELDS = (
     "eval_id",
     "case_id",
@@ -91,8 +94,13 @@ class Trace:
     fields: tuple[str, ...] = CASE_FIELDS
 
 
-def _cases(rows: str | None, numerator: str | None = None, flags: str = CASE_FLAGS) -> Trace:
-    return Trace(flags, rows, numerator, "case_id", CASE_FIELDS)
+def _cases(
+    rows: str | None,
+    numerator: str | None = None,
+    flags: str = CASE_FLAGS,
+    extra: tuple[str, ...] = (),
+) -> Trace:
+    return Trace(flags, rows, numerator, "case_id", (*CASE_FIELDS, *extra))
 
 
 def _evals(rows: str | None, numerator: str | None = None, flags: str = EVAL_FLAGS) -> Trace:
@@ -123,6 +131,12 @@ class Indicator:
     listed: bool = True  # a column of `pulse metrics` (contract §7's list)
     source: Literal["metrics", "query"] = "metrics"  # formed in metrics SQL, or a page query
     fields: tuple[str, ...] = field(default=())  # extra detail, unused by the SQL
+    # Contract §3a/§7: a figure read from an optional column. `known` is the count column
+    # whose zero for a town and period means the column is absent there: the figure is
+    # empty (无数据), never 0. `optional`: shown only where the county has the data
+    # (domain/coverage.py), and an empty value reads 无数据.
+    known: str | None = None
+    optional: bool = False
 
     @property
     def is_rate(self) -> bool:
@@ -131,6 +145,12 @@ class Indicator:
     @property
     def drillable(self) -> bool:
         return self.trace is not None
+
+    @property
+    def presence(self) -> str | None:
+        """The count column that says whether there is any data for the figure at all: its
+        known-count, else its denominator or its count."""
+        return self.known or self.denominator or self.count
 
 
 REGISTRY: tuple[Indicator, ...] = (
@@ -321,6 +341,84 @@ REGISTRY: tuple[Indicator, ...] = (
         moment=True,
         trace=_tickets("is_overdue_open", flags=OPEN_TICKET_FLAGS),
     ),
+    # contract §7 figures from the optional case columns (§3a); 无数据 where a town's files
+    # lack the column (its known-count is 0), never 0
+    Indicator(
+        "onsite_rate",
+        "现场办结率",
+        "rate",
+        "办结的窗口办理、帮办代办办件中「是否现场办结」为是的 / 其中填写了是否现场办结的"
+        "(未填写的不计;本期无填写的为无数据)。",
+        numerator="onsite_cases",
+        denominator="onsite_known",
+        better="higher",
+        target="targets.onsite_rate",
+        trace=_cases("is_onsite_known", "is_onsite", extra=(*WINDOW_FIELDS, "onsite_completed")),
+        known="onsite_known",
+        optional=True,
+    ),
+    Indicator(
+        "early_rate",
+        "承诺件提前办结率",
+        "rate",
+        "办结的承诺件(办件类型为承诺件;无办件类型时承诺时限 ≥ 1 个工作日)中,办结日期早于"
+        "办理期限日期的 / 办结的承诺件。期限含特别程序天数。",
+        numerator="early_completed",
+        denominator="commitment_completed",
+        better="higher",
+        target="targets.early_rate",
+        trace=_cases(
+            "is_commitment_completed",
+            "is_early_completed",
+            extra=(*WINDOW_FIELDS, "case_type", "paused_days"),
+        ),
+        optional=True,
+    ),
+    Indicator(
+        "one_window_rate",
+        "一窗通办率",
+        "rate",
+        "窗口办理的办件中窗口类型为综合窗口的 / 其中填写了窗口类型的(本期无填写的为无数据)。",
+        numerator="one_window_cases",
+        denominator="window_type_known",
+        better="higher",
+        target="targets.one_window_rate",
+        trace=_cases("is_window_type_known", "is_one_window", extra=WINDOW_FIELDS),
+        known="window_type_known",
+        optional=True,
+    ),
+    Indicator(
+        "cross_province_cases",
+        "跨省通办件数",
+        "count",
+        "「是否跨省通办」为是的办件(该乡镇本期办件均无此列时为无数据)。",
+        count="cross_province_cases",
+        unit="件",
+        trace=_cases("is_cross_province", extra=(*WINDOW_FIELDS, "cross_province")),
+        known="cross_province_known",
+        optional=True,
+    ),
+    Indicator(
+        "bundle_cases",
+        "一件事办件数",
+        "count",
+        "填写了一件事主题的办件(该乡镇本期导出文件均无一件事主题列时为无数据)。",
+        count="bundle_cases",
+        unit="件",
+        trace=_cases("is_bundle", extra=(*WINDOW_FIELDS, "bundle_theme")),
+        known="bundle_known",
+        optional=True,
+    ),
+    Indicator(
+        "assisted_cases",
+        "帮办代办件数",
+        "count",
+        "申报方式为帮办代办的办件(含村级代办点受理的)。",
+        count="assisted_cases",
+        unit="件",
+        trace=_cases("is_assisted", extra=(*WINDOW_FIELDS, "village")),
+        optional=True,
+    ),
     Indicator(
         "outside_system_depts",
         "体外循环部门",
@@ -370,6 +468,8 @@ FORMED: tuple[str, ...] = (
     *(i.key for i in REGISTRY if not i.listed and i.source == "metrics"),
 )
 RATES = frozenset(i.key for i in REGISTRY if i.is_rate)
+# contract §7 figures from optional columns, shown where the county has the data
+OPTIONAL: tuple[str, ...] = tuple(i.key for i in REGISTRY if i.optional)
 TRACED = tuple(i.key for i in REGISTRY if i.drillable)
 
 
@@ -393,7 +493,13 @@ def select_sql(keys: Iterable[str] = FORMED) -> str:
     lines = []
     for key in keys:
         i = BY_KEY[key]
-        if i.kind == "count" and i.count:
+        if i.kind == "count" and i.count and i.known:
+            # the column absent for the rows (known-count 0): no value (无数据), never 0
+            lines.append(
+                f"(case when sum({i.known}) > 0 then coalesce(sum({i.count}), 0) end)::bigint"
+                f" as {i.key}"
+            )
+        elif i.kind == "count" and i.count:
             lines.append(f"coalesce(sum({i.count}), 0)::bigint as {i.key}")
         elif i.kind == "rate" and i.numerator and i.denominator:
             lines.append(f"sum({i.numerator}) / nullif(sum({i.denominator}), 0) as {i.key}")
@@ -408,7 +514,8 @@ def target(key: str) -> float | None:
     i = BY_KEY.get(key)
     if i is None or not i.target:
         return None
-    return float(settings.get(i.target))
+    goal = settings.get(i.target)
+    return None if goal is None or goal == "" else float(goal)
 
 
 def judge(key: str, value: float | int | str | None) -> Status:
@@ -448,7 +555,9 @@ Every figure of the product, as declared once in `dashboard/domain/indicators.py
 §7). This page is generated from that registry by `python -m dashboard.domain.indicators`;
 a test fails when they differ. Kinds: 计数 count, 比率 rate (a zero denominator gives no
 value, never 0 or 100%), 名单 names. 存量: a count at a moment (open work at 数据截至),
-not a total over the period.
+not a total over the period. 可选列: a figure read from an optional case column (contract
+§3a): 无数据 where a town's files lack the column (its known-count, in brackets, is 0), never 0;
+pages, the PDF and the wall show it only where the county has the data.
 
 | 指标 | key | 类型 | 计算 | 方向 | 目标 | 明细 |
 |---|---|---|---|---|---|---|
@@ -459,11 +568,11 @@ def render_doc() -> str:
     kinds = {"count": "计数", "rate": "比率", "names": "名单"}
     rows = []
     for i in REGISTRY:
-        kind = kinds[i.kind] + (" · 存量" if i.moment else "")
+        kind = kinds[i.kind] + (" · 存量" if i.moment else "") + (" · 可选列" if i.optional else "")
         if i.kind == "rate" and i.numerator:
             formed = f"`{i.numerator}` / `{i.denominator}`"
         elif i.count:
-            formed = f"`{i.count}`"
+            formed = f"`{i.count}`" + (f"(`{i.known}`)" if i.known else "")
         else:
             formed = "页面查询" if i.source == "query" else "体外循环检测"
         better = {"higher": "越高越好", "lower": "越低越好"}.get(i.better or "", "—")

@@ -18,6 +18,10 @@ from dashboard.domain.indicators import REGISTRY, Trace
 from dashboard.domain.params import Params, default_as_of
 from dashboard.store import COUNTY, Scope, Store
 
+# the window of cases whose file names none: "-" is never a window's name (an optional
+# cell "-" means no value, contract §1)
+NO_WINDOW = "-"
+
 TRACES: dict[str, Trace] = {i.key: i.trace for i in REGISTRY if i.trace is not None}
 
 
@@ -31,6 +35,7 @@ def _selection(
     as_of: datetime | None,
     scope: Scope,
     depts: tuple[str, ...],
+    window: str | None = None,
 ) -> tuple[Trace, str, dict]:
     """The indicator's trace, the WHERE clause selecting its rows, and the parameters."""
     try:
@@ -50,6 +55,14 @@ def _selection(
     if dept:
         where.append("dept_name = $dept")
         params["dept"] = dept
+    if window:  # a window (受理窗口) of the town: only case figures carry it
+        if trace.id_column != "case_id":
+            raise ValueError(f"{indicator} has no window")
+        if window == NO_WINDOW:
+            where.append("window_name is null")
+        else:
+            where.append("window_name = $window")
+            params["window"] = window
     return trace, " and ".join(where), params
 
 
@@ -65,6 +78,7 @@ class Selection:
     as_of: datetime | None = None
     scope: Scope = COUNTY
     depts: tuple[str, ...] = ()
+    window: str | None = None
 
     def kwargs(self) -> dict:
         return {
@@ -75,6 +89,7 @@ class Selection:
             "as_of": self.as_of,
             "scope": self.scope,
             "depts": self.depts,
+            "window": self.window,
         }
 
 
@@ -89,11 +104,12 @@ def rows_sql(
     scope: Scope = COUNTY,
     depts: tuple[str, ...] = (),
     sort: tuple[str, bool] | None = None,
+    window: str | None = None,
 ) -> tuple[str, dict, tuple[str, ...]]:
     """The SQL, parameters and fields of every row behind a figure (exports stream it; the
     Store binds $towns)."""
     trace, where, params = _selection(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, window
     )
     fields = (*trace.fields, "counted") if trace.numerator else trace.fields
     counted = f", {trace.numerator} as counted" if trace.numerator else ""
@@ -115,11 +131,12 @@ def breakdown(
     as_of: datetime | None = None,
     scope: Scope = COUNTY,
     depts: tuple[str, ...] = (),
+    window: str | None = None,
 ) -> pl.DataFrame:
     """The rows behind a figure counted by one of their fields (department, item …), the
     largest first: `rows`, and for a rate `counted` (above the line). Sums to the figure."""
     trace, where, params = _selection(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, window
     )
     if by not in trace.fields:
         raise ValueError(f"{indicator} has no field {by!r}")
@@ -145,6 +162,7 @@ def rows_behind(
     offset: int = 0,
     depts: tuple[str, ...] = (),
     sort: tuple[str, bool] | None = None,
+    window: str | None = None,
 ) -> pl.DataFrame:
     """The records an indicator counts for a town (and department) and period.
 
@@ -154,7 +172,7 @@ def rows_behind(
     the record id breaks ties, so pages of a long list never overlap.
     """
     sql, params, _ = rows_sql(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, sort
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, sort, window
     )
     if limit is not None:
         sql += " limit $limit offset $offset"
@@ -192,11 +210,12 @@ def count_behind(
     as_of: datetime | None = None,
     scope: Scope = COUNTY,
     depts: tuple[str, ...] = (),
+    window: str | None = None,
 ) -> tuple[int, int | None]:
     """(rows, rows counted above the line for a rate, else None) — the same selection as
     rows_behind, counted in SQL so that a year of cases is never materialised to count it."""
     trace, where, params = _selection(
-        store, indicator, date_from, date_to, town, dept, as_of, scope, depts
+        store, indicator, date_from, date_to, town, dept, as_of, scope, depts, window
     )
     counted = f"count(*) filter (where {trace.numerator})" if trace.numerator else "null"
     row = store.sql(

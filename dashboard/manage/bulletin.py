@@ -26,7 +26,7 @@ import polars as pl
 
 from dashboard.auth.access import Access
 from dashboard.components.format import fmt, status, target
-from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain import comparisons, periods, ranking, windows
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.filters import Filters
 from dashboard.manage import ledger
@@ -121,6 +121,8 @@ class Bulletin:
     ledger_towns: list[dict]
     ledger_overdue: list[dict]
     town_names: dict[str, str] = field(default_factory=dict)
+    # 红旗窗口 and 后进窗口 of the period (the one rule, dashboard/domain/windows.py)
+    window_ranking: windows.WindowRanking | None = None
 
     @property
     def title(self) -> str:
@@ -176,6 +178,11 @@ def gather(store: Store, request: BulletinRequest, viewer: Access, as_of: dateti
     outside = detect(store, Params(period.start, period.end, as_of), COUNTY, evidence_rows=0)
     today = date.today()
     overdue = ledger.as_rows(viewer, ledger.overdue(viewer, today), names, today)
+    window_ranking = windows.ranking(store, period, as_of)
+    praise = praise_lines(ranked, rank_by, boards, towns)
+    criticism = criticism_lines(ranked, rank_by, boards, towns)
+    praise += window_lines(window_ranking.flags, windows.FLAG)
+    criticism += window_lines(window_ranking.lagging, windows.LAGGING)
     return Bulletin(
         request=request,
         county=str(settings.get("county.name")),
@@ -190,12 +197,13 @@ def gather(store: Store, request: BulletinRequest, viewer: Access, as_of: dateti
         rank_by=rank_by,
         ranked=ranked,
         boards=boards,
-        praise=praise_lines(ranked, rank_by, boards, towns),
-        criticism=criticism_lines(ranked, rank_by, boards, towns),
+        praise=praise,
+        criticism=criticism,
         outside=outside,
         ledger_towns=ledger.summary_by_town(viewer, period.start, period.end),
         ledger_overdue=overdue,
         town_names=names,
+        window_ranking=window_ranking,
     )
 
 
@@ -303,6 +311,19 @@ def criticism_lines(
                 f"{x.row['town_name']}{label}排名由上期第 {x.previous_rank} 位降至第 {x.rank} 位。"
             )
     return out
+
+
+def window_text(w: windows.RankedWindow) -> str:
+    """A window with the figures that rank it: 城关街道综合窗口1号(按时办结率 100.0%,…)."""
+    figures = ",".join(f"{indicator_label(k)} {fmt(k, w.row[k])}" for k in windows.RANK_BY)
+    return f"{w.row['town_name']}{w.row['window_name']}({figures},办结 {w.row['completed']:,} 件)"
+
+
+def window_lines(items: list[windows.RankedWindow], board: str) -> list[str]:
+    """表扬 the 红旗窗口, 批评 the 后进窗口 — one line each, from the window ranking."""
+    if not items:
+        return []
+    return [f"{board}:{'；'.join(window_text(w) for w in items)}。"]
 
 
 def archive_dir() -> Path:

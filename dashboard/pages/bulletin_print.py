@@ -21,6 +21,8 @@ from dash import dcc, html
 from dashboard.auth import access
 from dashboard.components.format import delta, fmt, improved, status, target
 from dashboard.domain import indicators, ranking
+from dashboard.domain.windows import FLAG, LAGGING
+from dashboard.domain.windows import RANK_BY as RANK_BY_WINDOW
 from dashboard.errors import RequestError
 from dashboard.manage import bulletin
 from dashboard.manage.common import ManageError
@@ -118,6 +120,7 @@ class _Sections:
             self.head(),
             self.overall(),
             self.boards(),
+            self.windows(),
             self.praise(),
             self.criticism(),
             self.rectification(),
@@ -249,6 +252,60 @@ class _Sections:
                 _table(["指标", "红榜", "黑榜"], board_rows, "bt-boards"),
             ]
         )
+
+    def windows(self) -> html.Section:
+        """红旗窗口 and 后进窗口 (dashboard/domain/windows.py), with the ranked windows."""
+        b = self.b
+        w = b.window_ranking
+        if w is None or not w.windows:
+            return html.Section(
+                [
+                    self.heading("窗口评比"),
+                    html.P(
+                        "本期办件均未记录受理窗口(导出文件无「受理窗口」列或未填写),不评比窗口。",
+                        className="bulletin-text",
+                    ),
+                ]
+            )
+        shown = ("completed", *RANK_BY_WINDOW, "overdue_open")
+        rows = []
+        for x in w.ranked:
+            board = html.Td(
+                x.board,
+                className={FLAG: "board-red", LAGGING: "board-black"}.get(x.board, ""),
+            )
+            rows.append(
+                [
+                    _num(str(x.rank)),
+                    html.Td(x.row["town_name"], className="town"),
+                    html.Td(x.row["window_name"], className="town"),
+                    *(_num(fmt(c, x.row[c]), f"rag-{status(c, x.row[c])}") for c in shown),
+                    board,
+                ]
+            )
+        few = len(w.windows) - len(w.ranked)
+        note = f"参评窗口 {len(w.ranked)} 个" + (
+            f",另有 {few} 个窗口办结量不足未参评" if few else ""
+        )
+        body: list = [
+            html.P(f"{note}。{w.note()}", className="bulletin-note"),
+        ]
+        if not (w.flags or w.lagging):
+            body.append(
+                html.P(
+                    f"参评窗口不足 {2 * w.board_size + 1} 个,本期不评红旗窗口和后进窗口。",
+                    className="bulletin-text",
+                )
+            )
+        if rows:
+            body.append(
+                _table(
+                    ["名次", "乡镇", "受理窗口", *(indicators.label(c) for c in shown), "评定"],
+                    rows,
+                    "bt-windows",
+                )
+            )
+        return html.Section([self.heading("窗口评比"), *body])
 
     def _lines(self, title: str, lines: list[str], empty: str) -> html.Section:
         body = (

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -22,11 +24,12 @@ from dashboard.app import Ids as Shell
 from dashboard.components.context import View, page_callback
 from dashboard.components.figures import trend
 from dashboard.components.panels import indicator_cells, indicator_columns, kpi_row
-from dashboard.domain import counties, indicators, ranking
+from dashboard.domain import counties, coverage, indicators, ranking
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS
 from dashboard.drill import outside_href, rows_href, town_href
-from dashboard.errors import BadRequest
+from dashboard.errors import BadRequest, RequestError
 from dashboard.filters import Filters
 from dashboard.store import StoreEmpty, default_store
 
@@ -54,6 +57,21 @@ RANK_CHOICES = (
     "overdue_open",
 )
 
+# ranking table columns: every listed figure; those from optional case columns (contract
+# §3a) only where the county has the data (domain/coverage.py)
+SHOWN = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL))
+
+
+def rank_choices(query: dict) -> tuple[str, ...]:
+    """RANK_CHOICES, then the optional figures the county has data for in the period."""
+    try:
+        view = View.from_search(
+            "?" + urlencode({k: v for k, v in query.items() if isinstance(v, str)})
+        )
+        return coverage.with_available(view.store, RANK_CHOICES, view.period.start, view.period.end)
+    except (StoreEmpty, ValueError, RequestError):
+        return RANK_CHOICES
+
 
 TREND_SHOWN = ["cases", "online_rate", "satisfaction_rate", "on_time_rate"]
 
@@ -69,7 +87,8 @@ class Ids:
 
 
 def layout(**query) -> html.Div:
-    rank_by = query.get("rank") if query.get("rank") in RANK_CHOICES else RANK_CHOICES[0]
+    choices = rank_choices(query)
+    rank_by = query.get("rank") if query.get("rank") in choices else RANK_CHOICES[0]
     return html.Div(
         [
             # the ranking choice lives in ?rank= (absent for the default)
@@ -86,7 +105,7 @@ def layout(**query) -> html.Div:
                             value=rank_by,
                             options=[
                                 {"label": f"按{indicator_label(c)}排名", "value": c}
-                                for c in RANK_CHOICES
+                                for c in choices
                             ],
                         ),
                         md=3,
@@ -144,7 +163,7 @@ def show_kpis(view: View):
     Input(Ids.RANK_BY, "value"),
 )
 def show_ranking(view: View, rank_by):
-    if rank_by not in RANK_CHOICES:
+    if rank_by not in (*RANK_CHOICES, *OPTIONAL):
         raise BadRequest("未知的排名指标")
     # the ranking is published: a town official sees every town's figures here, as in a 通报
     # with several counties, a county or town official ranks among their own county's towns
@@ -153,7 +172,7 @@ def show_ranking(view: View, rank_by):
     before = view.metrics(
         "town", period=view.spans.previous, published=True, flags=False, scope=scope
     )
-    shown = [c for c in INDICATORS if c not in ("online_cases", "outside_system_depts")]
+    shown = coverage.with_available(view.store, SHOWN, view.period.start, view.period.end)
     ascending = indicators.get(rank_by).better == "lower"
     rows = []
     for x in ranking.rank(frame, rank_by, before):

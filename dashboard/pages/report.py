@@ -201,6 +201,7 @@ class _Builder:
             self.summary(),
             *([self.county_ranking()] if self.r.counties is not None else []),
             self.ranking(),
+            *([self.service_modes()] if self.r.extras else []),
             self.trends(),
             self.comparisons(),
             self.cases(),
@@ -450,6 +451,58 @@ class _Builder:
                 className="report-note",
             ),
             self.table(headers, rows, cls="rank-table"),
+        )
+
+    def service_modes(self) -> html.Section:
+        """现场办结率, 承诺件提前办结率, 一窗通办率 and the counts of 跨省通办, 一件事, 帮办代办:
+        the figures from optional case columns the county has (无数据 where a town's files
+        lack the column, never 0)."""
+        r = self.r
+        rows = []
+        for k in r.extras:
+            moved = self.moved(k)
+            state = status(k, r.now[k])
+            row = [
+                indicator_label(k),
+                self.rag(k, r.now[k]),
+                html.Td(fmt(k, r.before[k]), className="num"),
+                html.Td(moved.text, className="num"),
+                html.Td(_goal(k), className="num"),
+                html.Td(_STATUS_TEXT[state], className=f"rag-{state}"),
+            ]
+            if r.town_name:
+                row.insert(3, html.Td(fmt(k, r.county_now[k]), className="num"))
+            rows.append(row)
+        headers = ["指标", "本期", "上期", "变化", "目标", "状态"]
+        if r.town_name:
+            headers.insert(3, "全县本期")
+        per_town = []
+        ordered = list(r.towns.sort("town_code").iter_rows(named=True))
+        for row in ordered:
+            per_town.append(
+                [
+                    html.Td(row["town_name"], className="town"),
+                    *(self.rag(k, row[k]) for k in r.extras),
+                ]
+            )
+        town_table = self.table(
+            ["乡镇", *(indicator_label(k) for k in r.extras)], per_town, cls="rank-table"
+        )
+        if r.town_name:
+            for tr, row in zip(town_table.children[1].children, ordered, strict=True):
+                if row["town_code"] == r.request.town:
+                    tr.className = "mine"
+        return self.page(
+            "服务方式指标",
+            html.P(
+                "现场办结率、承诺件提前办结率、一窗通办率及跨省通办、一件事、帮办代办办件数,"
+                "取自办件导出文件的可选列(受理窗口、窗口类型、是否现场办结、是否跨省通办、"
+                "一件事主题等)。导出文件未提供该列的乡镇显示“无数据”,不计为 0。",
+                className="report-note",
+            ),
+            self.table(headers, rows, cls="kpi-table"),
+            html.H3("各乡镇"),
+            town_table,
         )
 
     def trends(self) -> html.Section:

@@ -30,7 +30,7 @@ from dashboard.components.context import View
 from dashboard.components.tables import simple_table
 from dashboard.domain import counties
 from dashboard.domain.indicators import label as indicator_label
-from dashboard.domain.trace import TRACES, breakdown, count_behind, rows_behind, sortable
+from dashboard.domain.trace import NO_WINDOW, TRACES, breakdown, count_behind, rows_behind, sortable
 from dashboard.drill import cases_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
@@ -177,7 +177,11 @@ def _selection(search: str | None):
         "as_of": view.as_of,
         "scope": view.scope,
         "depts": () if dept else view.depts,
+        "window": f.extra.get("window"),
     }
+    trace = TRACES.get(indicator)
+    if selection["window"] and trace is not None and trace.id_column != "case_id":
+        raise BadRequest("该指标不按受理窗口统计")
     return view.store, indicator, view.period, selection
 
 
@@ -193,6 +197,8 @@ def show_summary(search):
         return "明细", dbc.Alert(f"未知指标 {indicator}", color="warning")
     total, counted = count_behind(store, indicator, period.start, period.end, **selection)
     town, dept = selection["town"], selection["dept"]
+    window = selection["window"]
+    window_text = "未记录受理窗口" if window == NO_WINDOW else window
     town_name = ""
     if town:
         names = store.sql(
@@ -205,6 +211,7 @@ def show_summary(search):
             indicator_label(indicator),
             town_name or counties.whole_label(store, selection["scope"].counties or ()),
             dept or "",
+            window_text,
         )
         if x
     )
@@ -249,6 +256,7 @@ def load_rows(request_, search):
             "period": [str(period.start), str(period.end)],
             "town": selection["town"],
             "dept": selection["dept"],
+            "window": selection["window"],
             "towns": list(selection["scope"].towns or ()),
             "depts": list(selection["depts"]),
             "block": [start, end],
@@ -262,10 +270,12 @@ def load_rows(request_, search):
             if t.is_temporal()
         ]
     )
-    if "counted" in shown.columns:
-        shown = shown.with_columns(
-            pl.when(pl.col("counted")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("counted")
-        )
+    # yes/no as 是/否 (计入分子, 是否现场办结, 是否跨省通办); no value stays empty
+    shown = shown.with_columns(
+        pl.col(c).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.String)
+        for c, t in shown.schema.items()
+        if t == pl.Boolean
+    )
     return {"rowData": shown.to_dicts(), "rowCount": total}
 
 
@@ -295,12 +305,16 @@ def show_breakdown(search):
     if trace is None:
         return None
     tables = []
-    for by, title in (
+    splits = [
         ("dept_name", "按部门"),
         (SECOND[trace.id_column], "按" + labels.ROW_FIELDS[SECOND[trace.id_column]]),
-    ):
+    ]
+    if "window_name" in trace.fields:  # the figures of optional columns: by window too
+        splits.append(("window_name", "按受理窗口"))
+    for by, title in splits:
         frame = breakdown(store, indicator, by, period.start, period.end, **selection)
-        tables.append(dbc.Col(_breakdown_table(title, frame, trace.numerator is not None), lg=6))
+        table = _breakdown_table(title, frame, trace.numerator is not None)
+        tables.append(dbc.Col(table, lg=12 // len(splits)))
     return dbc.Row(tables, className="g-3")
 
 

@@ -5,6 +5,7 @@ so a link reproduces the view and the back button returns to the previous town."
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -28,9 +29,12 @@ from dashboard.components.panels import (
     record_list,
 )
 from dashboard.components.tables import data_grid, section_header
-from dashboard.domain import lateness, periods
+from dashboard.domain import coverage, lateness, periods, windows
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.metrics import INDICATORS, figures_query
+from dashboard.domain.params import Params
+from dashboard.domain.trace import NO_WINDOW
 from dashboard.drill import outside_href, rows_href
 from dashboard.errors import BadRequest
 from dashboard.filters import Filters
@@ -50,7 +54,12 @@ KPIS = (
     "hotline_tickets",
     "hotline_satisfaction_rate",
 )
-DEPT_COLUMNS = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts"))
+# the figures from optional case columns (contract §3a) follow, where the county has them
+DEPT_COLUMNS = tuple(
+    c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL)
+)
+DRILLABLE = (*DEPT_COLUMNS, *OPTIONAL)
+NO_WINDOW_TEXT = "(未记录窗口)"
 ITEM_COLUMNS = (
     "cases",
     "online_rate",
@@ -81,6 +90,9 @@ class Ids:
     OVERDUE = "town-overdue"
     WARNING_HEAD = "town-warning-head"
     WARNING = "town-warning"
+    WINDOWS = "town-windows"
+    WINDOWS_NOTE = "town-windows-note"
+    WINDOW_RANKING = "town-window-ranking"
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -116,6 +128,13 @@ def layout(**query) -> html.Div:
             dbc.Row(id=Ids.KPIS, className="g-3 mb-4 row-cols-2 row-cols-md-3 row-cols-xl-5"),
             section_header("部门", "点击数字查看其明细;点击体外循环列查看该部门各项信号及证据。"),
             data_grid(Ids.DEPTS, "params.data.dept_name", auto_height=True, min_width=66),
+            section_header(
+                "窗口",
+                "各部门受理窗口本期受理的办件;点击数字查看其明细。",
+            ),
+            html.Div(id=Ids.WINDOWS_NOTE, className="text-muted small mb-1"),
+            data_grid(Ids.WINDOWS, "params.data.row_id", height="420px", min_width=66),
+            html.Div(id=Ids.WINDOW_RANKING, className="mb-4"),
             section_header("事项", "按事项统计本期受理的办件;点击一行查看该事项的办件。"),
             data_grid(Ids.ITEMS, "params.data.item_code", height="360px"),
             html.Div(id=Ids.ITEM_CASES, className="mb-4"),
@@ -184,7 +203,11 @@ def show_kpis(view: View):
     town = chosen_town(view)
     if town is None:
         return dbc.Alert("该乡镇不存在或您无权查看,请在右侧选择乡镇。", color="warning")
-    return kpi_row(view, KPIS, scope=Scope((town[0],)))
+    return kpi_row(
+        view,
+        coverage.with_available(view.store, KPIS, view.period.start, view.period.end),
+        scope=Scope((town[0],)),
+    )
 
 
 # --- departments ----------------------------------------------------------------------------
@@ -196,12 +219,16 @@ def show_departments(view: View):
     if town is None:
         return [], []
     frame = view.metrics("dept", scope=Scope((town[0],)))
-    return department_table(frame.filter(pl.col("dept_name").is_not_null()))
+    shown = coverage.with_available(view.store, DEPT_COLUMNS, view.period.start, view.period.end)
+    return department_table(frame.filter(pl.col("dept_name").is_not_null()), shown)
 
 
-def department_table(frame: pl.DataFrame) -> tuple[list[dict], list[dict]]:
-    """Columns and rows of the departments grid: every indicator, then the 体外循环 flag and
-    signals when metrics provides them."""
+def department_table(
+    frame: pl.DataFrame, shown: tuple[str, ...] = DEPT_COLUMNS
+) -> tuple[list[dict], list[dict]]:
+    """Columns and rows of the departments grid: every indicator (those from optional
+    columns where the county has them), then the 体外循环 flag and signals when metrics
+    provides them."""
     flagged = bool({"outside_system", "signals"} & set(frame.columns))
     columns = [
         {
@@ -225,11 +252,11 @@ def department_table(frame: pl.DataFrame) -> tuple[list[dict], list[dict]]:
             if flagged
             else []
         ),
-        *indicator_columns(DEPT_COLUMNS),
+        *indicator_columns(shown),
     ]
     rows = []
     for r in frame.sort("cases", descending=True).iter_rows(named=True):
-        row = {"dept_name": r["dept_name"], **indicator_cells(r, DEPT_COLUMNS)}
+        row = {"dept_name": r["dept_name"], **indicator_cells(r, shown)}
         if flagged:
             row["outside_system"] = outside_text(r)
         rows.append(row)
@@ -260,10 +287,11 @@ def flag_text(value) -> str:
     Input(Ids.DEPTS, "cellClicked"),
     Input(Ids.TREND_MONTH, "clickData"),
     Input(Ids.TREND_WEEK, "clickData"),
+    Input(Ids.WINDOWS, "cellClicked"),
     State(Shell.URL, "search"),
     prevent_initial_call=True,
 )
-def drill(cell, month_click, week_click, query):
+def drill(cell, month_click, week_click, window_cell, query):
     """A department's figure, or a point of a trend, opens the rows behind it."""
     if query is None:
         return no_update
@@ -280,11 +308,30 @@ def drill(cell, month_click, week_click, query):
             return no_update
         if column == "outside_system":
             return outside_href(f, town[0], dept)
-        if column not in DEPT_COLUMNS:
+        if column not in DRILLABLE:
             column = "cases"
         return rows_href(f, column, town=town[0], dept=dept)
+    if trigger == Ids.WINDOWS:
+        return window_href(f, town[0], window_cell)
     click = month_click if trigger == Ids.TREND_MONTH else week_click
     return trend_href(f, town[0], click, "month" if trigger == Ids.TREND_MONTH else "week")
+
+
+def window_href(f: Filters, town: str, cell: dict | None) -> str | dash.NoUpdate:
+    """明细 of a window's figure: the town, the department and the window (NO_WINDOW: the
+    department's cases whose file names no window)."""
+    column, row_id = (cell or {}).get("colId"), (cell or {}).get("rowId")
+    if not isinstance(row_id, str) or not row_id or len(row_id) > 300:
+        return no_update
+    try:
+        dept, window = json.loads(row_id)
+    except (ValueError, TypeError):
+        raise BadRequest("点击的数据无效") from None
+    if not isinstance(dept, str) or not isinstance(window, str) or not dept or not window:
+        raise BadRequest("点击的数据无效")
+    if column not in windows.FIGURES:
+        column = "cases"
+    return rows_href(f, column, town=town, dept=dept, window=window)
 
 
 def trend_href(f: Filters, town: str, click: dict | None, bucket: str) -> str | dash.NoUpdate:
@@ -310,6 +357,158 @@ def trend_href(f: Filters, town: str, click: dict | None, bucket: str) -> str | 
         counties=f.counties,
     )
     return rows_href(bucket_filters, indicator, town=town)
+
+
+# --- windows (受理窗口) -------------------------------------------------------------------
+
+
+@page_callback(
+    Output(Ids.WINDOWS_NOTE, "children"),
+    Output(Ids.WINDOWS, "columnDefs"),
+    Output(Ids.WINDOWS, "rowData"),
+)
+def show_windows(view: View):
+    """The town's figures by window under each department (the town page's period)."""
+    town = chosen_town(view)
+    if town is None:
+        return None, [], []
+    params = Params(view.period.start, view.period.end, view.as_of)
+    frame = windows.figures(view.store, params, Scope((town[0],)), town=town[0], depts=view.depts)
+    return window_table(frame)
+
+
+def window_table(frame: pl.DataFrame) -> tuple[str, list[dict], list[dict]]:
+    """(note, columns, rows): each department's windows, the busiest first; the cases whose
+    file names no window last, as (未记录窗口)."""
+    if frame.is_empty():
+        return "", [], []
+    without = int(frame.filter(pl.col("window_name").is_null())["cases"].sum() or 0)
+    named = frame.height - frame.filter(pl.col("window_name").is_null()).height
+    note = ""
+    if not named:
+        note = "本期办件均未记录受理窗口(导出文件无「受理窗口」列或未填写),无法按窗口统计。"
+    elif without:
+        note = (
+            f"其中 {without:,} 件办件未记录受理窗口(含网上、掌上办理等不经窗口的办件),"
+            f"列为{NO_WINDOW_TEXT},不参与窗口排名。"
+        )
+    columns = [
+        {
+            "field": "dept_name",
+            "headerName": labels.PAGE_FIELDS["dept_name"],
+            "pinned": "left",
+            "minWidth": 100,
+        },
+        {
+            "field": "window_name",
+            "headerName": labels.PAGE_FIELDS["window_name"],
+            "pinned": "left",
+            "minWidth": 130,
+            "tooltipField": "window_name",
+        },
+        *indicator_columns(windows.FIGURES),
+    ]
+    ordered = frame.sort(
+        [pl.col("dept_name"), pl.col("window_name").is_null(), pl.col("cases")],
+        descending=[False, False, True],
+    )
+    rows = [
+        {
+            "row_id": json.dumps(
+                [r["dept_name"], r["window_name"] or NO_WINDOW], ensure_ascii=False
+            ),
+            "dept_name": r["dept_name"],
+            "window_name": r["window_name"] or NO_WINDOW_TEXT,
+            **indicator_cells(r, windows.FIGURES),
+        }
+        for r in ordered.iter_rows(named=True)
+    ]
+    return note, columns, rows
+
+
+@page_callback(Output(Ids.WINDOW_RANKING, "children"))
+def show_window_ranking(view: View):
+    """The month's window ranking (the one rule, domain/windows.py): this town's windows
+    with their places, and the 红旗窗口 and 后进窗口 among the windows the viewer may see."""
+    town = chosen_town(view)
+    if town is None:
+        return None
+    month = windows.month_of(view.period, view.as_of)
+    ranking = windows.ranking(view.store, month, view.as_of)
+    return window_ranking_card(ranking, town, view.store.viewer().whole_county)
+
+
+def window_ranking_card(
+    ranking: windows.WindowRanking, town: tuple[str, str], whole_county: bool
+) -> dbc.Card:
+    where = "全县" if whole_county else "本镇"
+    ranked = ranking.ranked
+    mine = ranking.of_town(town[0])
+
+    def names(items: list[windows.RankedWindow]) -> str:
+        return "、".join(
+            f"{w.row['town_name']}{w.row['window_name']}"
+            f"(按时办结率 {fmt('on_time_rate', w.row['on_time_rate'])})"
+            for w in items
+        )
+
+    lines = [
+        html.P(
+            f"{ranking.period.label}:{where}参评窗口 {len(ranked)} 个。{ranking.note()}",
+            className="text-muted small mb-2",
+        )
+    ]
+    if ranking.flags or ranking.lagging:
+        lines.append(
+            html.P(
+                [
+                    dbc.Badge(windows.FLAG, color="danger", className="me-2"),
+                    names(ranking.flags) or "无",
+                    html.Br(),
+                    dbc.Badge(windows.LAGGING, color="dark", className="me-2 mt-1"),
+                    names(ranking.lagging) or "无",
+                ],
+                className="mb-2",
+                id="town-window-boards",
+            )
+        )
+    elif ranked:
+        lines.append(
+            html.P(
+                f"参评窗口不足 {2 * ranking.board_size + 1} 个,本月不评红旗窗口和后进窗口。",
+                className="text-muted small mb-2",
+            )
+        )
+    shown = ("completed", "on_time_rate", "onsite_rate", "early_rate", "overdue_open")
+    columns = [
+        {"field": "window_rank", "headerName": labels.PAGE_FIELDS["window_rank"], "width": 80},
+        {"field": "window_board", "headerName": labels.PAGE_FIELDS["window_board"], "width": 110},
+        {"field": "window_name", "headerName": labels.PAGE_FIELDS["window_name"], "minWidth": 140},
+        *indicator_columns(shown),
+    ]
+    for c in columns[3:]:
+        c["cellClass"] = ""  # the ranking does not drill: the table above does
+    rows = [
+        {
+            "row_id": w.row["window_name"],
+            "window_rank": f"{w.rank} / {len(ranked)}" if w.rank else "—",
+            "window_board": w.board,
+            "window_name": w.row["window_name"],
+            **indicator_cells(w.row, shown),
+        }
+        for w in mine
+    ]
+    body = [
+        *lines,
+        data_grid(
+            "town-window-ranking-grid",
+            "params.data.row_id",
+            auto_height=True,
+            columns=columns,
+            rows=rows,
+        ),
+    ]
+    return record_card(f"{town[1]} · 窗口月度排名", f"({ranking.period.label})", body)
 
 
 # --- items ----------------------------------------------------------------------------------

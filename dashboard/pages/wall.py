@@ -326,8 +326,7 @@ def refresh(_n, viewport, config_data):
         scale = min(viewport["h"] / 1080, viewport["w"] / 1920)
     previous = comparisons.has_data(data.before)
     kpis = [
-        wall_panels.kpi_tile(k, data.now, data.before, previous, data.rectify)
-        for k in wall_data.KPIS
+        wall_panels.kpi_tile(k, data.now, data.before, previous, data.rectify) for k in data.kpis
     ]
     track, track_class, track_style = _ticker(data)
     stale = data.stale

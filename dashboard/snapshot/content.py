@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard.domain import comparisons, periods, ranking
+from dashboard.domain import comparisons, coverage, periods, ranking
 from dashboard.domain import counties as county_level
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
 from dashboard.domain.trace import rows_behind
 from dashboard.filters import Filters
@@ -42,7 +43,9 @@ KPIS = (
 )
 # Columns of the ranking table: every indicator (as on the overview page).
 GATHER_THREADS = 4  # DuckDB splits each query over the cores; a few at once keep them busy
-RANKED = tuple(c for c in INDICATORS if c not in ("online_cases", "outside_system_depts"))
+RANKED = tuple(
+    c for c in INDICATORS if c not in ("online_cases", "outside_system_depts", *OPTIONAL)
+)
 # 红黑榜 per indicator: the rates a town is judged on.
 BOARD_INDICATORS = (
     "online_rate",
@@ -181,6 +184,8 @@ class Report:
     # figures, as the towns'); None with one county or in a town's report
     counties: pl.DataFrame | None = None
     counties_before: pl.DataFrame | None = None
+    # the figures from optional case columns (contract §3a) the county has data for
+    extras: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -303,6 +308,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         raise RuntimeError("12345 工单分类合计与 hotline_tickets 不符")
     outside, note = done["outside"]
     rank_by = str(settings.get("snapshot.rank_by"))
+    # a figure every town has (not one of optional columns, which some towns lack)
     if rank_by not in RANKED:
         raise ValueError(f"snapshot.rank_by: unknown indicator {rank_by!r}")
     return Report(
@@ -332,6 +338,7 @@ def gather(store: Store, request: Request, as_of: datetime | None = None) -> Rep
         rectifications=_rectifications(period, town),
         counties=done.get("counties"),
         counties_before=done.get("counties_before"),
+        extras=coverage.available(store, period.start, period.end),
     )
 
 

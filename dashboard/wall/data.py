@@ -19,7 +19,8 @@ import polars as pl
 
 from dashboard.auth.access import Access, acting_as
 from dashboard.components.format import status
-from dashboard.domain import comparisons, counties, lateness, periods
+from dashboard.domain import comparisons, counties, coverage, lateness, periods
+from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.metrics import Params, default_as_of, metrics
 from dashboard.domain.rectification import Rectification, rectification
 from dashboard.domain.trace import rows_behind
@@ -41,6 +42,21 @@ KPIS: tuple[str, ...] = (
     "rectify_rate",
 )
 KPI_SECONDARY = {"hotline_satisfaction_rate": "hotline_tickets"}
+
+
+def extra_kpis(store: Store, period: periods.Period | None = None) -> tuple[str, ...]:
+    """The tiles after KPIS: the figures from optional case columns the setting
+    `wall.extra_figures` names (default none), those the county has data for (in the
+    period)."""
+    wanted = [str(k) for k in settings.get("wall.extra_figures") or ()]
+    unknown = [k for k in wanted if k not in OPTIONAL]
+    if unknown:
+        log.warning("wall.extra_figures: not a figure of optional columns: %s", unknown)
+    if not wanted:
+        return ()
+    have = coverage.available(store, *((period.start, period.end) if period else ()))
+    return tuple(k for k in wanted if k in have)
+
 
 # Indicators the tile map and 红黑榜 can show (`?color=`), in rotation order (`?rotate=`).
 MAP_CHOICES: tuple[str, ...] = (
@@ -136,6 +152,7 @@ class WallData:
     generation: str = ""
     problems: tuple[str, ...] = ()  # what is wrong with the asked view (components/notices)
     level: str = "town"  # town | county: what the map's tiles and 红黑榜 are
+    kpis: tuple[str, ...] = KPIS  # the tiles: KPIS, then the extra figures (extra_kpis)
 
     @property
     def previous(self) -> periods.Period:
@@ -207,6 +224,7 @@ def _compute(store: Store, query: str) -> WallData:
         generation=store.generation.name if store.generation else "",
         problems=tuple(problems(query)),
         level="county" if several else "town",
+        kpis=(*KPIS, *extra_kpis(store, period)),
     )
 
 

@@ -350,8 +350,10 @@ def test_the_bulletin_pdf_shows_the_figures(server, demo_env, tmp_path):
     for words in (
         "一、总体情况",
         "二、红黑榜",
-        "三、予以表扬",
-        "四、点名批评",
+        "三、窗口评比",  # 红旗窗口 and 后进窗口 (issue 19)
+        "红旗窗口",
+        "四、予以表扬",
+        "五、点名批评",
         "整改落实情况",
         "体外循环",
     ):

@@ -51,6 +51,13 @@ def test_the_bulletin_says_only_what_the_figures_say(clean):
     counts = {
         str(r[k]) for r in towns.iter_rows(named=True) for k in indicators if r[k] is not None
     }
+    # the windows' lines (红旗窗口, 后进窗口) quote the window ranking's figures
+    from dashboard.domain import windows
+
+    ranked_windows = b.window_ranking.ranked
+    assert ranked_windows, "the demo county records its windows"
+    shown |= {fmt(k, w.row[k]) for w in ranked_windows for k in windows.RANK_BY}
+    counts |= {str(w.row["completed"]) for w in ranked_windows}
     ranks = {str(x.rank) for x in b.ranked} | {str(x.previous_rank) for x in b.ranked}
     moves = {str(abs(x.change)) for x in b.ranked if x.change is not None}
     names = set(towns["town_name"])
@@ -66,6 +73,10 @@ def test_the_bulletin_says_only_what_the_figures_say(clean):
             assert n in moves, (n, line)
         named = [t for t in names if t in line]
         assert named or line.startswith(("各乡镇", *(labels_of(content))))
+    for w in b.window_ranking.flags:
+        assert any(f"{w.row['town_name']}{w.row['window_name']}(" in line for line in b.praise)
+    for w in b.window_ranking.lagging:
+        assert any(f"{w.row['town_name']}{w.row['window_name']}(" in line for line in b.criticism)
     # the 红榜 and 黑榜 towns of the ranking are praised and criticised by name
     for x in b.ranked:
         if x.board == "红榜":
