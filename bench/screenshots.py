@@ -98,6 +98,8 @@ def main() -> None:
         for path, stem in registered_pages():
             if args.only and path not in args.only:
                 continue
+            if path == "/city" and not args.only:  # needs several counties: docs/multi-county.md
+                continue
             page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))

@@ -333,7 +333,7 @@ def refresh(_n, viewport, config_data):
     age = data.age_hours
     return (
         kpis,
-        wall_panels.trend_figure(data.trend, scale, data.as_of.date()),
+        wall_panels.trend_figure(data.trend, scale, data.as_of),
         track,
         track_class,
         track_style,

@@ -12,7 +12,7 @@ rather than clip it.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,7 +21,7 @@ from dash import html
 
 from dashboard.components.figures import FONT
 from dashboard.components.format import STATUS_COLORS, fmt, is_rate, status, target
-from dashboard.domain import comparisons, indicators, ranking
+from dashboard.domain import comparisons, indicators, periods, ranking
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.rectification import Rectification
 from dashboard.wall.data import KPI_SECONDARY, TREND_INDICATORS
@@ -415,17 +415,17 @@ def _wan(v: float) -> str:
     return f"{v:,.0f}"
 
 
-def trend_figure(frame: pl.DataFrame, scale: float, as_of: date | None = None) -> go.Figure:
+def trend_figure(frame: pl.DataFrame, scale: float, as_of: datetime | None = None) -> go.Figure:
     """The last 12 months, one row per figure sharing the month axis: 办件量 as bars from
     zero, each rate as a line on its own axis zoomed to its months and its target, the
     target a dashed line named in the row's title, each month's marker red/amber/green
-    like the tiles. The current month (so far) is drawn lighter."""
+    like the tiles. A month the data does not cover whole (domain/periods.incomplete: this
+    month so far) is drawn apart: a lighter bar, a hollow marker on a dotted segment."""
     s = max(scale, 0.3)
     size = 25 * s
     x = [d.isoformat() for d in frame["period_start"]]
     running = [
-        as_of is not None and d.year == as_of.year and d.month == as_of.month
-        for d in frame["period_start"]
+        as_of is not None and periods.incomplete(d, "month", as_of) for d in frame["period_start"]
     ]
     rows = TREND_INDICATORS
     head = size * 1.9  # room for the first row's title above its plot, in px
@@ -447,21 +447,37 @@ def trend_figure(frame: pl.DataFrame, scale: float, as_of: date | None = None) -
             goal = target(ind)
             rng, ticks = rate_axis(values, goal)
             step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+            ys = [None if v is None else v * 100 for v in values]
+            colors = [STATUS_COLORS[status(ind, v)] for v in values]
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=[None if v is None else v * 100 for v in values],
+                    y=[None if r else y for y, r in zip(ys, running, strict=True)],
                     yaxis=axis,
                     mode="lines+markers",
                     line={"color": ACCENT, "width": 4 * s},
-                    marker={
-                        "size": 11 * s,
-                        "color": [STATUS_COLORS[status(ind, v)] for v in values],
-                        "line": {"width": 0},
-                    },
+                    marker={"size": 11 * s, "color": colors, "line": {"width": 0}},
                     cliponaxis=False,
                 )
             )
+            if any(running):  # from the last whole month into this one, dotted and hollow
+                keep = range(max(running.index(True) - 1, 0), len(ys))
+                fig.add_trace(
+                    go.Scatter(
+                        x=[x[k] for k in keep],
+                        y=[ys[k] for k in keep],
+                        yaxis=axis,
+                        mode="lines+markers",
+                        line={"color": ACCENT, "width": 3 * s, "dash": "dot"},
+                        marker={
+                            "size": 11 * s,
+                            "symbol": ["circle-open" if running[k] else "circle" for k in keep],
+                            "color": [colors[k] for k in keep],
+                            "line": {"width": 3 * s, "color": [colors[k] for k in keep]},
+                        },
+                        cliponaxis=False,
+                    )
+                )
             layout[name] = {
                 "domain": domain,
                 "range": rng,

@@ -48,3 +48,21 @@ def test_whole_buckets_are_drawn_as_they_are():
     assert not fig.layout.annotations
     plain = trend(WEEKS, ["cases", "online_rate"])  # no 数据截至 given: nothing is marked
     assert [t.type for t in plain.data] == ["bar", "scatter"]
+
+
+def test_the_walls_running_month_is_drawn_apart():
+    from dashboard.wall import panels
+
+    months = [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
+    rates = [k for k in panels.TREND_INDICATORS if k != "cases"]
+    frame = pl.DataFrame(
+        {"period_start": months, "cases": [9000, 9100, 60], **{k: [0.9, 0.92, 1.0] for k in rates}}
+    )
+    fig = panels.trend_figure(frame, 1.0, datetime(2026, 12, 1, 8))
+    dotted = [t for t in fig.data if t.type == "scatter" and t.line.dash == "dot"]
+    assert len(dotted) == len(rates)
+    assert all(list(t.marker.symbol) == ["circle", "circle-open"] for t in dotted)
+    solid = [t for t in fig.data if t.type == "scatter" and t.line.dash != "dot"]
+    assert all(list(t.y)[-1] is None for t in solid)  # the running month only dotted
+    whole = panels.trend_figure(frame, 1.0, datetime(2027, 1, 1, 0, 0))
+    assert not [t for t in whole.data if t.type == "scatter" and t.line.dash == "dot"]
