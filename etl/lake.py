@@ -82,9 +82,7 @@ def export_store(
             else:
                 target = root / table
                 target.mkdir(exist_ok=True)
-                con.execute(
-                    f"copy ({select}) to '{target / 'part-0.parquet'}' (format parquet)"
-                )
+                con.execute(f"copy ({select}) to '{target / 'part-0.parquet'}' (format parquet)")
                 continue
             con.execute(
                 f"copy ({query}) to '{root / table}' (format parquet, {options}, "
@@ -117,6 +115,10 @@ def duckdb_views(con: duckdb.DuckDBPyConnection, root: str | Path) -> None:
     """Views named like the store's tables over the Parquet under root (hive columns county,
     year, month as text and integers)."""
     for table, glob in parquet_tables(root).items():
-        hive = "hive_partitioning = true, hive_types_autocast = false" if table != "calendar_days" else ""
+        hive = (
+            "hive_partitioning = true, hive_types_autocast = false"
+            if table != "calendar_days"
+            else ""
+        )
         args = f"'{glob}'" + (f", {hive}" if hive else "")
         con.execute(f"create or replace view {table} as select * from read_parquet({args})")

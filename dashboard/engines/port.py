@@ -180,10 +180,38 @@ def expand(
         missing = [p for p in macro.params if p not in args]
         if missing:
             raise ValueError(f"{name}(): no value for {', '.join(missing)}")
-        body = expand(macro.body, args, macros)
+        body = _own_ctes(expand(macro.body, args, macros))
         return exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
     return tree.transform(inline)
+
+
+_CTE_SEQ = iter(range(1, 1 << 62))
+
+
+def _own_ctes(body: exp.Expression) -> exp.Expression:
+    """Give an inlined body's CTEs names of their own: Spark's SQL hoists every CTE to the
+    top, where two calls of one macro would otherwise define the same name twice."""
+    with_ = body.args.get("with_") or body.args.get("with")
+    if not with_:
+        return body
+    names = {}
+    for cte in with_.expressions:
+        names[cte.alias] = f"{cte.alias}_{next(_CTE_SEQ)}"
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+
+    def rename(node):
+        if isinstance(node, exp.Table) and not node.db and node.name in names:
+            node.set("this", exp.to_identifier(names[node.name]))
+        return node
+
+    return body.transform(rename)
+
+
+def tables(tree: exp.Expression) -> set[str]:
+    """The tables a query reads (names, without CTEs)."""
+    ctes = {c.alias for c in tree.find_all(exp.CTE)}
+    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
 
 
 # --- the subset both engines share ----------------------------------------------------------
@@ -213,9 +241,7 @@ def _union_by_name(node):
         have = set(branch.named_selects)
         select = exp.select(
             *(
-                exp.column(c, table=f"_branch{i}")
-                if c in have
-                else exp.alias_(exp.Null(), c)
+                exp.column(c, table=f"_branch{i}") if c in have else exp.alias_(exp.Null(), c)
                 for c in columns
             )
         ).from_(exp.Subquery(this=branch, alias=exp.TableAlias(this=f"_branch{i}")))
@@ -298,8 +324,27 @@ def figures_query(level: str, counts: str = "indicator_counts") -> exp.Expressio
     key = "town_code" if level == "town" else "left(town_code, 6)"
     name = "town_code" if level == "town" else "county"
     cols = count_columns()
-    extra = [c for c in cols if c not in FIGURES]
-    lines = [f"coalesce(sum({c}), 0)::bigint as {c}" for c in extra]
+    lines: list[str] = []
+    emitted: set[str] = set()
+
+    def column(col: str) -> None:
+        # a count the registry names is its own figure line; other counts summed alike
+        if col not in emitted:
+            emitted.add(col)
+            lines.append(
+                indicators.select_sql([col])
+                if col in FIGURES
+                else f"coalesce(sum({col}), 0)::bigint as {col}"
+            )
+
+    for figure in FIGURES:
+        i = indicators.get(figure)
+        if i.kind == "rate":
+            column(i.numerator)
+            column(i.denominator)
+            lines.append(indicators.select_sql([figure]))
+        else:
+            column(figure)
     text = f"""
         with counts as (
             select * from {counts}({", ".join(PARAMS)})
@@ -310,7 +355,7 @@ def figures_query(level: str, counts: str = "indicator_counts") -> exp.Expressio
             left join counts c on c.town_code = t.town_code
         )
         select {key} as {name},
-            {",".join([*lines, indicators.select_sql(FIGURES)])}
+            {", ".join(lines)}
         from joined
         group by {key}
         order by {key}

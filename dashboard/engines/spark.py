@@ -10,9 +10,11 @@ as the loader builds them once per load; the figures then read them, like the da
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +54,8 @@ def session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Ite
     if home is None:
         raise RuntimeError("Spark needs Java 17: apt-get install openjdk-17-jre-headless")
     os.environ["JAVA_HOME"] = home
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode: no network lookups
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(master).appName("service-pulse")
@@ -62,7 +66,40 @@ def session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Ite
     try:
         yield spark
     finally:
-        spark.stop()
+        with quiet_sockets():
+            spark.stop()
+            _shutdown_gateway(SparkContext)
+
+
+@contextmanager
+def quiet_sockets() -> Iterator[None]:
+    """pyspark leaves the sockets it reads results through to be closed when they are freed,
+    which Python reports as ResourceWarnings (errors in the tests): not ours to fix, so quiet
+    while pyspark works, and collect the garbage before leaving."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
+        gc.collect()
+
+
+def _shutdown_gateway(context) -> None:
+    """Close py4j's sockets and end the JVM pyspark started (it exits when its stdin closes),
+    so that no socket is left for the garbage collector and no process outlives the work."""
+    gateway = context._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except Exception:
+            proc.kill()
+            proc.wait()
+    context._gateway = None
+    context._jvm = None
 
 
 def register(spark, root: str | Path) -> None:
@@ -78,7 +115,8 @@ def build_rollups(spark, tables: tuple[str, ...] | None = None) -> None:
     session at first use: the loader's tables, built once per session."""
     for table, select in port.rollup_statements("spark"):
         if tables is None or table in tables:
-            spark.sql(f"cache lazy table {table} as {select}")
+            with quiet_sockets():
+                spark.sql(f"cache lazy table {table} as {select}")
 
 
 def figures(spark, level: str, values: dict):
@@ -86,7 +124,8 @@ def figures(spark, level: str, values: dict):
     import polars as pl
 
     sql = port.render(port.expand(port.figures_query(level), values), "spark")
-    rows = spark.sql(sql).collect()
+    with quiet_sockets():
+        rows = spark.sql(sql).collect()
     if not rows:
         return pl.DataFrame()
     names = list(rows[0].asDict().keys())
