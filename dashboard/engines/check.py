@@ -43,10 +43,16 @@ class County:
 def build_demo(base: Path, counties: int = 2, scale: float = 0.02, seed: int = 7) -> list[County]:
     """N demo counties, each a `pulse demo` (seed, seed+1, …) loaded into its own store, the
     second and later with their town codes moved to the next county codes (339902, …), until
-    `pulse demo --counties N` exists. Runs `pulse` in child processes: no settings leak."""
+    `pulse demo --counties N` exists. Runs `pulse` in child processes: no settings leak.
+    A county whose store is already under base is reused (bench)."""
     out = []
     for i in range(counties):
         data = base / f"county-{i + 1}"
+        code = f"{int(FIRST_COUNTY) + i:06d}"
+        store = data / "store" / "pulse.duckdb"
+        if store.exists():
+            out.append(County(code, store.resolve(), data))
+            continue
         env = {**os.environ, "PULSE_DATA_DIR": str(data)}
         for name in ("PULSE_STORE", "PULSE_CONFIG", "PULSE_SECRET_FILE", "PULSE_APP_DB"):
             env.pop(name, None)
@@ -55,8 +61,7 @@ def build_demo(base: Path, counties: int = 2, scale: float = 0.02, seed: int = 7
         demo = ["demo", "--seed", str(seed + i), "--scale", str(scale), "--out", str(exports)]
         subprocess.run([*cli, *demo, "--end", DEMO_END], env=env, check=True, capture_output=True)
         subprocess.run([*cli, "load", str(exports)], env=env, check=True, capture_output=True)
-        code = f"{int(FIRST_COUNTY) + i:06d}"
-        out.append(County(code, (data / "store" / "pulse.duckdb").resolve(), data))
+        out.append(County(code, store.resolve(), data))
     return out
 
 

@@ -115,6 +115,7 @@ def build_rollups(spark, tables: tuple[str, ...] | None = None) -> None:
     session at first use: the loader's tables, built once per session."""
     for table, select in port.rollup_statements("spark"):
         if tables is None or table in tables:
+            spark.catalog.dropTempView(table)  # a previous build's
             with quiet_sockets():
                 spark.sql(f"cache lazy table {table} as {select}")
 
