@@ -2,7 +2,7 @@
 Hive-partitioned Parquet, every registry figure and every count it is formed from, for every
 county and every town, compared exactly with the counties' own DuckDB stores.
 
-Slow (about a minute and a half on 2 cores: two demo loads, a local Spark session) but in the
+Slow (2 to 3 minutes on 2 shared cores: two demo loads, a local Spark session) but in the
 default run; skipped only when no Java 17 is installed (make sysdeps installs it as root).
 """
 
