@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8050
 
-.PHONY: run test lint format demo bench sysdeps venv bundle test-bundle
+.PHONY: run test lint format demo bench sysdeps venv bundle test-bundle spark-check spark-bench
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -37,6 +37,15 @@ demo: venv
 
 bench: venv sysdeps
 	$(UV) run python bench/run.py --scale $(or $(SCALE),1)
+
+## spark-check: DuckDB against Spark SQL (local mode) on every figure of a 2-county demo
+## (needs Java 17: make sysdeps as root); COUNTIES=N, SCALE=S to change the demo
+spark-check: venv sysdeps
+	$(UV) run python -m dashboard.engines.check --counties $(or $(COUNTIES),2) --scale $(or $(SCALE),0.02)
+
+## spark-bench: DuckDB against Spark local mode on the same queries at a few sizes
+spark-bench: venv sysdeps
+	$(UV) run python bench/spark_engines.py
 
 ## bundle: the offline install bundle dist/service-pulse-<version>-debian12-amd64.tar.gz
 ## (on Debian 12 amd64 with access to the package registries; docs/deploy.md)

@@ -1,0 +1,371 @@
+"""The indicator definitions, read from their one source, in any engine's SQL (issue 18 point 3).
+
+The definitions are DuckDB SQL: the flag macros (etl/sql/marts/01_flags.sql), the rollups
+(02_rollups.sql), the counts macro (03_indicators.sql), and the figure lines of the registry
+(dashboard/domain/indicators.py `select_sql`). Other engines have no table macros, so this
+module reads those files with sqlglot and:
+
+1. splits them into statements and keeps the macros (name, parameters, defaults, body) and
+   the rollup tables (`create or replace table NAME as select …`);
+2. expands a query: the parameters become literals, every macro call in a FROM becomes the
+   macro's body as a subquery (recursively), `query_table(src)` becomes the table named;
+3. rewrites the few DuckDB forms other engines lack into the subset both share
+   (`union all by name` → explicit columns, an interval with no unit → seconds, an empty
+   list → a typed empty array);
+4. prints the result in the engine's dialect (`.sql("spark")`, `.sql("duckdb")`).
+
+Nothing here states a formula: a changed flag in 01_flags.sql changes the Spark SQL too.
+Statements that maintain load-time state (`cases.evaluated`) are not definitions: other
+engines read the stored column, as they read the stored `cases.deadline_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.tokens import Tokenizer, TokenType
+
+from dashboard.domain import indicators
+
+MARTS = Path(__file__).resolve().parents[2] / "etl" / "sql" / "marts"
+# flags → rollups → indicator counts; 04 (体外循环, a names indicator) is not ported yet
+MODELS = ("01_flags.sql", "02_rollups.sql", "03_indicators.sql")
+# statements that keep load-time state in the store, not definitions (see module docstring)
+LOAD_STATE = re.compile(
+    r"^(drop table if exists main\.evaluated_cases|create or replace temp table evaluated_cases"
+    r"|update cases set evaluated|drop table evaluated_cases)",
+    re.I,
+)
+_MACRO = re.compile(
+    r"^create\s+or\s+replace\s+macro\s+(\w+)\s*\((.*?)\)\s+as\s+table\s+(.*)$", re.I | re.S
+)
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    params: tuple[str, ...]
+    defaults: dict[str, exp.Expression]
+    body: exp.Expression
+
+
+@dataclass(frozen=True)
+class Definitions:
+    macros: dict[str, Macro]
+    rollups: tuple[tuple[str, exp.Expression], ...]  # (table, select), in build order
+
+
+def statements(text: str) -> list[str]:
+    """The statements of a SQL file, without the comments between them (sqlglot's tokenizer
+    finds the semicolons, so a ';' inside a string or comment does not split)."""
+    out, start = [], None
+    last = None
+    for token in Tokenizer(dialect="duckdb").tokenize(text):
+        if token.token_type == TokenType.SEMICOLON:
+            if start is not None:
+                out.append(text[start : last + 1])
+            start = None
+            continue
+        if start is None:
+            start = token.start
+        last = token.end
+    if start is not None:
+        out.append(text[start : last + 1])
+    return out
+
+
+def _parse(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="duckdb")
+
+
+@cache
+def definitions(models: tuple[str, ...] = MODELS) -> Definitions:
+    macros: dict[str, Macro] = {}
+    rollups: list[tuple[str, exp.Expression]] = []
+    for model in models:
+        for stmt in statements((MARTS / model).read_text(encoding="utf-8")):
+            if LOAD_STATE.match(stmt):
+                continue
+            found = _MACRO.match(stmt)
+            if found:
+                name, params, body = found.groups()
+                names, defaults = [], {}
+                for param in (p.strip() for p in params.split(",")):
+                    if ":=" in param:
+                        key, default = (s.strip() for s in param.split(":=", 1))
+                        defaults[key] = _parse(f"select {default}").expressions[0]
+                        names.append(key)
+                    else:
+                        names.append(param)
+                macros[name] = Macro(name, tuple(names), defaults, _parse(body))
+                continue
+            tree = _parse(stmt)
+            if (
+                isinstance(tree, exp.Create)
+                and tree.kind == "TABLE"
+                and isinstance(tree.expression, exp.Query)
+            ):
+                rollups.append((tree.this.name, tree.expression))
+                continue
+            raise ValueError(f"{model}: a statement the port does not know:\n{stmt[:300]}")
+    return Definitions(macros, tuple(rollups))
+
+
+# --- values → literals ----------------------------------------------------------------------
+
+
+def literal(value) -> exp.Expression:
+    """A Python value as a SQL literal both engines read the same way."""
+    if isinstance(value, exp.Expression):
+        return value
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "timestamp")
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "date")
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[literal(v) for v in value])
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+# --- expansion ------------------------------------------------------------------------------
+
+
+def _substitute(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:
+    def swap(node):
+        if isinstance(node, exp.Column) and not node.table and node.name in values:
+            return values[node.name].copy()
+        return node
+
+    return tree.transform(swap)
+
+
+def expand(
+    tree: exp.Expression, values: dict, macros: dict[str, Macro] | None = None
+) -> exp.Expression:
+    """The query with its parameters as literals and every table macro call inlined."""
+    macros = definitions().macros if macros is None else macros
+    tree = _substitute(tree.copy(), {k: literal(v) for k, v in values.items()})
+
+    def inline(node):
+        if not (isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous)):
+            return node
+        call = node.this
+        name = call.name.lower()
+        alias = node.alias or name
+        if name == "query_table":
+            (arg,) = call.expressions
+            return exp.Table(this=exp.to_identifier(arg.name), alias=exp.TableAlias(this=alias))
+        if name not in macros:
+            return node
+        macro = macros[name]
+        args = dict(macro.defaults)
+        positional = [a for a in call.expressions if not isinstance(a, exp.PropertyEQ)]
+        for param, arg in zip(macro.params, positional, strict=False):
+            args[param] = arg
+        for arg in call.expressions:
+            if isinstance(arg, exp.PropertyEQ):
+                args[arg.this.name] = arg.expression
+        missing = [p for p in macro.params if p not in args]
+        if missing:
+            raise ValueError(f"{name}(): no value for {', '.join(missing)}")
+        body = _own_ctes(expand(macro.body, args, macros))
+        return exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+    return tree.transform(inline)
+
+
+_CTE_SEQ = iter(range(1, 1 << 62))
+
+
+def _own_ctes(body: exp.Expression) -> exp.Expression:
+    """Give an inlined body's CTEs names of their own: Spark's SQL hoists every CTE to the
+    top, where two calls of one macro would otherwise define the same name twice."""
+    with_ = body.args.get("with_") or body.args.get("with")
+    if not with_:
+        return body
+    names = {}
+    for cte in with_.expressions:
+        names[cte.alias] = f"{cte.alias}_{next(_CTE_SEQ)}"
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+
+    def rename(node):
+        if isinstance(node, exp.Table) and not node.db and node.name in names:
+            node.set("this", exp.to_identifier(names[node.name]))
+        return node
+
+    return body.transform(rename)
+
+
+def tables(tree: exp.Expression) -> set[str]:
+    """The tables a query reads (names, without CTEs)."""
+    ctes = {c.alias for c in tree.find_all(exp.CTE)}
+    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+
+
+# --- the subset both engines share ----------------------------------------------------------
+
+
+def _union_by_name(node):
+    """`a union all by name b` → each branch selects every column, NULL where it has none."""
+    if not (isinstance(node, exp.Union) and node.args.get("by_name")):
+        return node
+    branches: list[exp.Query] = []
+
+    def leaves(n):
+        if isinstance(n, exp.Union) and n.args.get("by_name") and not n.args.get("distinct"):
+            leaves(n.this)
+            leaves(n.expression)
+        else:
+            branches.append(n)
+
+    leaves(node)
+    columns: list[str] = []
+    for branch in branches:
+        for name in branch.named_selects:
+            if name not in columns:
+                columns.append(name)
+    padded = []
+    for i, branch in enumerate(branches):
+        have = set(branch.named_selects)
+        select = exp.select(
+            *(
+                exp.column(c, table=f"_branch{i}") if c in have else exp.alias_(exp.Null(), c)
+                for c in columns
+            )
+        ).from_(exp.Subquery(this=branch, alias=exp.TableAlias(this=f"_branch{i}")))
+        padded.append(select)
+    out = padded[0]
+    for select in padded[1:]:
+        out = exp.union(out, select, distinct=False)
+    return out
+
+
+def _interval(node):
+    """`interval '23:59:59'` (no unit: DuckDB only) → `interval '86399' second`."""
+    if isinstance(node, exp.Interval) and not node.args.get("unit"):
+        text = node.this.name
+        if re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", text):
+            h, m, s = (int(x) for x in text.split(":"))
+            return exp.Interval(
+                this=exp.Literal.string(str(h * 3600 + m * 60 + s)), unit=exp.var("second")
+            )
+    return node
+
+
+def _empty_array(node):
+    """`[]` → a typed empty array (Spark cannot compare an array of nothing with text)."""
+    if isinstance(node, exp.Array) and not node.expressions:
+        return exp.cast(node, exp.DataType.build("array<varchar>", dialect="duckdb"))
+    return node
+
+
+def shared(tree: exp.Expression) -> exp.Expression:
+    """The query in the subset both engines share."""
+    tree = tree.transform(_union_by_name)
+    tree = tree.transform(_interval)
+    return tree.transform(_empty_array)
+
+
+def render(tree: exp.Expression, dialect: str) -> str:
+    return shared(tree).sql(dialect=dialect)
+
+
+# --- the figures compared -------------------------------------------------------------------
+
+# the registry's figures formed in SQL (counts and rates; names come from 体外循环 detection)
+FIGURES: tuple[str, ...] = tuple(
+    i.key
+    for i in indicators.REGISTRY
+    if i.source == "metrics" and i.kind in ("count", "rate") and i.key in indicators.FORMED
+)
+
+
+def count_columns() -> tuple[str, ...]:
+    """Every column of indicator_counts a registry figure is formed from (counts, and each
+    rate's numerator and denominator)."""
+    out: list[str] = []
+    for key in FIGURES:
+        i = indicators.get(key)
+        for col in (i.count, i.numerator, i.denominator):
+            if col and col not in out:
+                out.append(col)
+    return tuple(out)
+
+
+PARAMS = (
+    "date_from",
+    "date_to",
+    "as_of",
+    "online_channels",
+    "horizon",
+    "satisfied_rating",
+    "rectify_days",
+)
+
+
+def figures_query(level: str, counts: str = "indicator_counts") -> exp.Expression:
+    """One row per town (level 'town') or per county (first six digits of town_code) with
+    every count column and every registry figure (select_sql), over every town of the
+    reference data. DuckDB text with the parameters of PARAMS as free names."""
+    if level not in ("town", "county"):
+        raise ValueError(level)
+    key = "town_code" if level == "town" else "left(town_code, 6)"
+    name = "town_code" if level == "town" else "county"
+    cols = count_columns()
+    lines: list[str] = []
+    emitted: set[str] = set()
+
+    def column(col: str) -> None:
+        # a count the registry names is its own figure line; other counts summed alike
+        if col not in emitted:
+            emitted.add(col)
+            lines.append(
+                indicators.select_sql([col])
+                if col in FIGURES
+                else f"coalesce(sum({col}), 0)::bigint as {col}"
+            )
+
+    for figure in FIGURES:
+        i = indicators.get(figure)
+        if i.kind == "rate":
+            column(i.numerator)
+            column(i.denominator)
+            lines.append(indicators.select_sql([figure]))
+        else:
+            column(figure)
+    text = f"""
+        with counts as (
+            select * from {counts}({", ".join(PARAMS)})
+        ),
+        joined as (
+            select t.town_code, {", ".join(f"c.{c}" for c in cols)}
+            from towns t
+            left join counts c on c.town_code = t.town_code
+        )
+        select {key} as {name},
+            {", ".join(lines)}
+        from joined
+        group by {key}
+        order by {key}
+    """
+    return _parse(text)
+
+
+def rollup_statements(dialect: str, values: dict | None = None) -> list[tuple[str, str]]:
+    """(table, select in the dialect) for every rollup, in build order."""
+    out = []
+    for table, select in definitions().rollups:
+        out.append((table, render(expand(select, values or {}), dialect)))
+    return out

@@ -1,0 +1,88 @@
+"""The port of the mart SQL to other engines (dashboard/engines/port.py): no Java needed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import sqlglot
+
+from dashboard.domain import indicators
+from dashboard.engines import port
+
+VALUES = {
+    "date_from": date(2026, 11, 1),
+    "date_to": date(2026, 11, 20),
+    "as_of": datetime(2026, 11, 20, 8),
+    "online_channels": ["网上办理", "掌上办理"],
+    "horizon": 1,
+    "satisfied_rating": 3,
+    "rectify_days": 10,
+}
+
+
+def test_statements_split_on_semicolons_outside_comments_and_strings():
+    text = "-- a; comment\nselect 'a;b' as x;\n/* c; */ select 2;\n"
+    assert port.statements(text) == ["select 'a;b' as x", "select 2"]
+
+
+def test_every_definition_is_read_from_the_mart_files():
+    defs = port.definitions()
+    assert {"case_flags", "eval_flags", "ticket_flags", "indicator_counts"} <= set(defs.macros)
+    assert [t for t, _ in defs.rollups][:2] == ["agg_cases_daily", "open_cases"]
+    flags = defs.macros["case_flags"]
+    assert flags.params == ("as_of", "online_channels", "horizon", "src")
+    assert flags.defaults["src"].name == "cases"
+
+
+def test_the_expanded_figures_query_is_spark_sql_without_duckdb_forms():
+    tree = port.expand(port.figures_query("town"), VALUES)
+    spark = port.render(tree, "spark")
+    for duckdb_only in ("BY NAME", "QUERY_TABLE", "CASE_FLAGS(", "INDICATOR_COUNTS(", "[]"):
+        assert duckdb_only not in spark.upper()
+    sqlglot.parse_one(spark, read="spark")  # it parses back as Spark SQL
+    # the formulas come from the registry: every rate is numerator / nullif(denominator)
+    for key in port.FIGURES:
+        i = indicators.get(key)
+        if i.is_rate:
+            assert f"SUM({i.numerator}) / NULLIF(SUM({i.denominator}), 0) AS {key}" in spark
+
+
+def test_a_changed_flag_in_the_mart_sql_changes_the_spark_sql():
+    """One source: the Spark text is made from 01_flags.sql, not kept beside it."""
+    defs = port.definitions()
+    body = defs.macros["case_flags"].body.sql("duckdb")
+    assert "deadline_at" in body
+    spark = port.render(port.expand(port.figures_query("town"), VALUES), "spark")
+    assert "c.completed_at <= c.deadline_at AS is_on_time" in spark
+
+
+def test_union_by_name_becomes_explicit_columns_with_the_same_rows():
+    sql = (
+        "select 1 as a, 2 as b union all by name select 3 as b "
+        "union all by name select 4 as c, 5 as a"
+    )
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    shared = port.render(tree, "duckdb")
+    assert "BY NAME" not in shared.upper()
+    con = duckdb.connect()
+    expected = sorted(con.sql(sql).fetchall(), key=str)
+    assert sorted(con.sql(shared).fetchall(), key=str) == expected
+
+
+def test_an_interval_without_unit_becomes_seconds():
+    sql = "select date '2026-11-20' + interval '23:59:59' as t"
+    shared = port.render(sqlglot.parse_one(sql, read="duckdb"), "duckdb")
+    con = duckdb.connect()
+    assert con.execute(shared).fetchall() == con.execute(sql).fetchall()
+
+
+def test_two_calls_of_one_macro_get_ctes_of_their_own():
+    sql = (
+        "select count(*) from case_flags(as_of, online_channels, horizon) a, "
+        "case_flags(as_of, online_channels, horizon, src := 'open_cases') b"
+    )
+    tree = port.expand(sqlglot.parse_one(sql, read="duckdb"), VALUES)
+    names = [c.alias for c in tree.find_all(sqlglot.exp.CTE)]
+    assert len(names) == 2 and len(set(names)) == 2
+    assert port.tables(tree) == {"calendar_days", "cases", "open_cases"}
