@@ -1,20 +1,23 @@
 """The indicator definitions, read from their one source, in any engine's SQL (issue 18 point 3).
 
-The definitions are DuckDB SQL: the flag macros (etl/sql/marts/01_flags.sql), the rollups
-(02_rollups.sql), the counts macro (03_indicators.sql), and the figure lines of the registry
-(dashboard/domain/indicators.py `select_sql`). Other engines have no table macros, so this
-module reads those files with sqlglot and:
+The definitions are DuckDB SQL (etl/sql, by layer): the scalar rules
+(flags/00_rules.sql), the flag macros (flags/01_records.sql), the rollups
+(rollups/01_daily.sql), the counts macro (marts/01_indicators.sql), and the figure lines of
+the registry (dashboard/domain/indicators.py `select_sql`). Other engines have no macros, so
+this module reads those files with sqlglot and:
 
 1. splits them into statements and keeps the macros (name, parameters, defaults, body) and
    the rollup tables (`create or replace table NAME as select …`);
-2. expands a query: the parameters become literals, every macro call in a FROM becomes the
-   macro's body as a subquery (recursively), `query_table(src)` becomes the table named;
+2. expands a query: the parameters become literals, every scalar macro call becomes its
+   expression, every table macro call in a FROM becomes the macro's body as a subquery
+   (recursively), `query_table(src)` becomes the table named;
 3. rewrites the few DuckDB forms other engines lack into the subset both share
    (`union all by name` → explicit columns, an interval with no unit → seconds, an empty
    list → a typed empty array);
 4. prints the result in the engine's dialect (`.sql("spark")`, `.sql("duckdb")`).
 
-Nothing here states a formula: a changed flag in 01_flags.sql changes the Spark SQL too.
+Nothing here states a formula: a changed flag in flags/01_records.sql changes the Spark SQL
+too.
 Statements that maintain load-time state (`cases.evaluated`) are not definitions: other
 engines read the stored column, as they read the stored `cases.deadline_at`.
 """
@@ -33,9 +36,15 @@ from sqlglot.tokens import Tokenizer, TokenType
 
 from dashboard.domain import indicators
 
-MARTS = Path(__file__).resolve().parents[2] / "etl" / "sql" / "marts"
-# flags → rollups → indicator counts; 04 (体外循环, a names indicator) is not ported yet
-MODELS = ("01_flags.sql", "02_rollups.sql", "03_indicators.sql")
+SQL = Path(__file__).resolve().parents[2] / "etl" / "sql"
+# rules → flags → rollups → indicator counts; 体外循环 (a names indicator) is not ported yet,
+# and staging/ keeps load-time state (other engines read the stored columns)
+MODELS = (
+    "flags/00_rules.sql",
+    "flags/01_records.sql",
+    "rollups/01_daily.sql",
+    "marts/01_indicators.sql",
+)
 # statements that keep load-time state in the store, not definitions (see module docstring)
 LOAD_STATE = re.compile(
     r"^(drop table if exists main\.evaluated_cases|create or replace temp table evaluated_cases"
@@ -44,6 +53,9 @@ LOAD_STATE = re.compile(
 )
 _MACRO = re.compile(
     r"^create\s+or\s+replace\s+macro\s+(\w+)\s*\((.*?)\)\s+as\s+table\s+(.*)$", re.I | re.S
+)
+_SCALAR = re.compile(
+    r"^create\s+or\s+replace\s+macro\s+(\w+)\s*\(([^()]*)\)\s+as\s+(?!table\s)(.*)$", re.I | re.S
 )
 
 
@@ -59,6 +71,7 @@ class Macro:
 class Definitions:
     macros: dict[str, Macro]
     rollups: tuple[tuple[str, exp.Expression], ...]  # (table, select), in build order
+    scalars: dict[str, Macro]  # scalar rules: the body is an expression
 
 
 def statements(text: str) -> list[str]:
@@ -87,10 +100,18 @@ def _parse(text: str) -> exp.Expression:
 @cache
 def definitions(models: tuple[str, ...] = MODELS) -> Definitions:
     macros: dict[str, Macro] = {}
+    scalars: dict[str, Macro] = {}
     rollups: list[tuple[str, exp.Expression]] = []
     for model in models:
-        for stmt in statements((MARTS / model).read_text(encoding="utf-8")):
+        for stmt in statements((SQL / model).read_text(encoding="utf-8")):
             if LOAD_STATE.match(stmt):
+                continue
+            scalar = _SCALAR.match(stmt)
+            if scalar:
+                name, params, body = scalar.groups()
+                names = tuple(p.strip() for p in params.split(","))
+                expression = _parse(f"select {body}").expressions[0]
+                scalars[name.lower()] = Macro(name, names, {}, expression)
                 continue
             found = _MACRO.match(stmt)
             if found:
@@ -114,7 +135,7 @@ def definitions(models: tuple[str, ...] = MODELS) -> Definitions:
                 rollups.append((tree.this.name, tree.expression))
                 continue
             raise ValueError(f"{model}: a statement the port does not know:\n{stmt[:300]}")
-    return Definitions(macros, tuple(rollups))
+    return Definitions(macros, tuple(rollups), scalars)
 
 
 # --- values → literals ----------------------------------------------------------------------
@@ -154,9 +175,11 @@ def _substitute(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.
 def expand(
     tree: exp.Expression, values: dict, macros: dict[str, Macro] | None = None
 ) -> exp.Expression:
-    """The query with its parameters as literals and every table macro call inlined."""
+    """The query with its parameters as literals and every macro call inlined (scalar rules
+    always: an engine without them needs the expression, one with them reads the same)."""
     macros = definitions().macros if macros is None else macros
     tree = _substitute(tree.copy(), {k: literal(v) for k, v in values.items()})
+    tree = inline_scalars(tree)
 
     def inline(node):
         if not (isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous)):
@@ -184,6 +207,23 @@ def expand(
         return exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
     return tree.transform(inline)
+
+
+def inline_scalars(tree: exp.Expression) -> exp.Expression:
+    """Every call of a scalar rule (flags/00_rules.sql) replaced by its expression over the
+    call's arguments, in parentheses; rules calling rules are expanded in turn."""
+    scalars = definitions().scalars
+
+    def swap(node):
+        if not isinstance(node, exp.Anonymous) or str(node.this).lower() not in scalars:
+            return node
+        rule = scalars[str(node.this).lower()]
+        if len(node.expressions) != len(rule.params):
+            raise ValueError(f"{rule.name}(): {len(rule.params)} arguments expected")
+        values = dict(zip(rule.params, node.expressions, strict=True))
+        return exp.Paren(this=inline_scalars(_substitute(rule.body.copy(), values)))
+
+    return tree.transform(swap)
 
 
 _CTE_SEQ = iter(range(1, 1 << 62))
@@ -293,12 +333,12 @@ FIGURES: tuple[str, ...] = tuple(
 
 
 def count_columns() -> tuple[str, ...]:
-    """Every column of indicator_counts a registry figure is formed from (counts, and each
-    rate's numerator and denominator)."""
+    """Every column of indicator_counts a registry figure is formed from (counts, each
+    rate's numerator and denominator, and the "known" count that makes a figure 无数据)."""
     out: list[str] = []
     for key in FIGURES:
         i = indicators.get(key)
-        for col in (i.count, i.numerator, i.denominator):
+        for col in (i.count, i.numerator, i.denominator, getattr(i, "known", None)):
             if col and col not in out:
                 out.append(col)
     return tuple(out)
@@ -345,6 +385,8 @@ def figures_query(level: str, counts: str = "indicator_counts") -> exp.Expressio
             lines.append(indicators.select_sql([figure]))
         else:
             column(figure)
+        if getattr(i, "known", None):  # the count that says 无数据, compared as well
+            column(i.known)
     text = f"""
         with counts as (
             select * from {counts}({", ".join(PARAMS)})

@@ -4,8 +4,9 @@ Local mode for tests and bench (`local[2]`, 4 shuffle partitions, a 1 GB driver:
 shared); on a cluster the same statements run unchanged with another master (docs/distributed.md).
 
 Timestamps are naive local time (contract §1): the session time zone is UTC so that no engine
-shifts them. The rollups of 02_rollups.sql are built once per session (`CACHE TABLE … AS`),
-as the loader builds them once per load; the figures then read them, like the dashboard.
+shifts them. The rollups of etl/sql/rollups/01_daily.sql are built once per session
+(`CACHE TABLE … AS`), as the loader builds them once per load; the figures then read them,
+like the dashboard.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def register(spark, root: str | Path) -> None:
 
 
 def build_rollups(spark, tables: tuple[str, ...] | None = None) -> None:
-    """The rollups of 02_rollups.sql (those named, default all) as views cached in the
+    """The rollups of etl/sql/rollups/01_daily.sql (those named, default all) as views cached in the
     session at first use: the loader's tables, built once per session."""
     for table, select in port.rollup_statements("spark"):
         if tables is None or table in tables:

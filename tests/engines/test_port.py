@@ -49,12 +49,16 @@ def test_the_expanded_figures_query_is_spark_sql_without_duckdb_forms():
 
 
 def test_a_changed_flag_in_the_mart_sql_changes_the_spark_sql():
-    """One source: the Spark text is made from 01_flags.sql, not kept beside it."""
+    """One source: the Spark text is made from etl/sql/flags/01_records.sql (and the scalar
+    rules of flags/00_rules.sql), not kept beside it."""
     defs = port.definitions()
     body = defs.macros["case_flags"].body.sql("duckdb")
     assert "deadline_at" in body
     spark = port.render(port.expand(port.figures_query("town"), VALUES), "spark")
     assert "c.completed_at <= c.deadline_at AS is_on_time" in spark
+    # a scalar rule is inlined: is_bad(rating) is rating <= 2 in the Spark text
+    assert "IS_BAD(" not in spark.upper() and "PERIOD_START(" not in spark.upper()
+    assert set(defs.scalars) >= {"is_bad", "is_satisfied", "period_start", "end_of_day"}
 
 
 def test_union_by_name_becomes_explicit_columns_with_the_same_rows():
