@@ -417,7 +417,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         if ctx.triggered_id == Ids.RANGE and start and end and str(end) < str(start):
             # a reversed range is refused where it is picked: the end is cleared, the view
             # (and the URL) stay as they were until a valid end date is chosen
-            return no_update, no_update, no_update, None, no_update, no_update, no_update
+            kept = [no_update] * len(ctx.outputs_list)
+            kept[3] = None  # Output(Ids.RANGE, "end_date")
+            return tuple(kept)
         f = Filters.from_query(
             Filters(
                 period=period or current.period,

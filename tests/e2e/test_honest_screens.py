@@ -159,6 +159,7 @@ def test_the_date_picker_refuses_a_reversed_range(server):
         "filter-range.start_date": "2026-11-10",
         "filter-towns.value": [],
         "filter-depts.value": [],
+        "filter-counties.value": [],
     }
     answer = callback(county, server, "filter-range", values)
     assert answer.status_code == 200, answer.text[:300]
