@@ -96,7 +96,7 @@ def _relation_kind(con, name: str, database: str | None = None) -> str | None:
         "select 'table' from duckdb_tables() where database_name = coalesce($db, "
         "current_database()) and schema_name = 'main'"
         " and table_name = $n union all select 'view' from duckdb_views() where database_name"
-        " = $db and schema_name = 'main' and view_name = $n",
+        " = coalesce($db, current_database()) and schema_name = 'main' and view_name = $n",
         {"db": database, "n": name},
     ).fetchall()
     return row[0][0] if row else None
@@ -109,6 +109,14 @@ def _columns(con, table: str, database: str | None = None) -> list[tuple[str, st
         "schema_name = 'main' and table_name = ? order by column_index",
         [database, table],
     ).fetchall()
+
+
+def _read(parts: Path, files: Iterable[str], filename: bool = False) -> str:
+    """read_parquet over the explicit list of `files` (relative to `parts`). Partition columns
+    are not read from the paths: a file holds every column of its table."""
+    listed = _quote_list(str(parts / p) for p in files)
+    extra = ", filename = true" if filename else ""
+    return f"read_parquet({listed}, union_by_name = true, hive_partitioning = false{extra})"
 
 
 def _quote_list(paths: Iterable[str]) -> str:
@@ -140,8 +148,7 @@ class Session:
         files = self.files(table)
         if not files:
             return None
-        absolute = [str(self.parts / p) for p in files]
-        return f"read_parquet({_quote_list(absolute)}, union_by_name = true, hive_partitioning = false)"
+        return _read(self.parts, files)
 
     def materialize(self, table: str) -> None:
         """Every previous row of `table` into its delta (a change to all of them, e.g. new
@@ -210,19 +217,17 @@ def commit(session: Session) -> None:
             files = session.files(table)
             affected: list[str] = []
             if files:
-                absolute = _quote_list(str(session.parts / p) for p in files)
                 affected = [
                     _relative(session.parts, r[0])
                     for r in con.execute(
-                        f"select distinct b.filename from read_parquet({absolute}, "
-                        f"filename = true, hive_partitioning = false) b semi join {delta} d using ({key})"
+                        f"select distinct b.filename from {_read(session.parts, files, True)} b "
+                        f"semi join {delta} d using ({key})"
                     ).fetchall()
                 ]
             rows = f"select * from {delta}"
             if affected:
-                old = _quote_list(str(session.parts / p) for p in affected)
                 rows = (
-                    f"select b.* from read_parquet({old}, union_by_name = true, hive_partitioning = false) b "
+                    f"select b.* from {_read(session.parts, affected)} b "
                     f"anti join {delta} d using ({key}) union all by name {rows}"
                 )
             _replace(session, table, affected, rows)
@@ -330,20 +335,32 @@ def _create_view(session: Session, table: str, columns: list[tuple[str, str]]) -
     (a column no file has yet is NULL)."""
     con = session.con
     files = session.files(table)
-    absolute = _quote_list(str(session.parts / p) for p in files)
     present = {
         r[0]
-        for r in con.execute(
-            f"describe select * from read_parquet({absolute}, union_by_name = true, hive_partitioning = false)"
-        ).fetchall()
+        for r in con.execute(f"describe select * from {_read(session.parts, files)}").fetchall()
     }
     select = ", ".join(
         name if name in present else f"cast(null as {kind}) as {name}" for name, kind in columns
     )
     con.execute(
-        f"create or replace view main.{table} as select {select} from read_parquet({absolute}, "
-        "union_by_name = true, hive_partitioning = false)"
+        f"create or replace view main.{table} as select {select} from {_read(session.parts, files)}"
     )
+
+
+def relink(catalog: Path, published: Path) -> None:
+    """Point a catalog's views at the parts folder of `published` (a restored backup: the
+    views named the files where the backup was taken)."""
+    con = duckdb.connect(str(catalog))
+    try:
+        if not is_parquet(con):
+            return
+        session = Session(con, parts_dir(published), 0)
+        for table in FACTS:
+            if _relation_kind(con, table) == "view":
+                _create_view(session, table, _columns(con, table))
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 def _relative(parts: Path, path: str) -> str:
