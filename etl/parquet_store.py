@@ -193,7 +193,20 @@ def begin(con: duckdb.DuckDBPyConnection, published: Path, previous: Path | None
         finally:
             con.execute("detach prev")
     for table, (key, _) in FACTS.items():
-        con.execute(f"alter table {table} rename to {table}__delta")
+        # the delta is a temporary table (memory, spilled to the temp folder if need be): a
+        # table in the catalog would leave its freed blocks in the file after commit
+        columns = con.execute(
+            "select column_name, data_type, column_default from duckdb_columns() where "
+            "database_name = current_database() and schema_name = 'main' and table_name = ? "
+            "order by column_index",
+            [table],
+        ).fetchall()
+        body = ", ".join(
+            f"{n} {k}" + (f" default {d}" if d is not None else "") for n, k, d in columns
+        )
+        con.execute(f"create temp table {table}__delta ({body})")
+        con.execute(f"insert into temp.{table}__delta select * from main.{table}")
+        con.execute(f"drop table main.{table}")
         base = session.base(table)
         union = f"select * from {table}__delta"
         if base is not None:
@@ -232,12 +245,14 @@ def commit(session: Session) -> None:
                 )
             _replace(session, table, affected, rows)
         compact(session, table, threshold)
-        columns = _columns(con, delta)  # the schema's, in order (schema.sql made the table)
+        columns = _columns(con, delta, "temp")  # the schema's, in order
         if session.files(table):
             con.execute(f"drop table {delta}")
             _create_view(session, table, columns)
         else:  # no rows yet: an empty table, which the next load takes over as its delta
-            con.execute(f"alter table {delta} rename to {table}")
+            body = ", ".join(f"{n} {k}" for n, k in columns)
+            con.execute(f"create table main.{table} ({body})")
+            con.execute(f"drop table {delta}")
 
 
 def compact(session: Session, table: str, threshold: int) -> int:
@@ -278,8 +293,12 @@ def compact_all(session: Session) -> dict[str, int]:
 
 def _partition_columns(con, table: str) -> str:
     _, ts = FACTS[table]
-    shape = f"{table}__delta" if _relation_kind(con, f"{table}__delta") else table
-    names = {c for c, _ in _columns(con, shape)}
+    names = {c for c, _ in _columns(con, table)} | {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = ?", [f"{table}__delta"]
+        ).fetchall()
+    }
     county = "county_code" if "county_code" in names else "left(town_code, 6)"
     return f"{county} as county, year({ts}) as year, month({ts}) as month"
 
