@@ -80,11 +80,20 @@ def open_reader(generation: Path, published: Path) -> duckdb.DuckDBPyConnection:
         if k not in ("enable_external_access", "lock_configuration")
     }
     con = duckdb.connect(str(generation), read_only=True, config=config)
+    folder = str(parquet_store.parts_dir(published)) + "/"
     try:
-        con.execute(
-            "set allowed_directories = $folders",
-            {"folders": [str(parquet_store.parts_dir(published)) + "/"]},
-        )
+        # DuckDB keeps one database instance per file and process: a second reader of the
+        # same generation (the health check beside the pages) gets the instance the first
+        # one has already closed up; it must find it closed up exactly so
+        if con.execute("select current_setting('lock_configuration')").fetchone()[0]:
+            external, allowed = con.execute(
+                "select current_setting('enable_external_access'), "
+                "current_setting('allowed_directories')"
+            ).fetchone()
+            if external or folder not in allowed:
+                raise RuntimeError(f"{generation} is open in this process with other settings")
+            return con
+        con.execute("set allowed_directories = $folders", {"folders": [folder]})
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
     except BaseException:

@@ -236,6 +236,21 @@ def test_a_reader_reads_the_parquet_folder_and_nothing_else(
     assert store.cursor().sql(f"select count(*) from glob('{parts}/cases/*/*/*/*')").fetchall()
 
 
+@pytest.mark.parametrize("fmt", ["duckdb", "parquet"])
+def test_two_readers_of_one_generation_in_one_process(
+    pulse_env, reference_files, tmp_path, monkeypatch, fmt
+):
+    """DuckDB shares one database instance per file in a process (pages and the health
+    check): the second reader finds it closed up already, and is closed up as well."""
+    monkeypatch.setenv("PULSE_STORE_FORMAT", fmt)
+    assert load([*reference_files, _months(tmp_path, "a.csv", {11: ["T1"]})]).exit_code == 0
+    first, second = Store(cache_mb=0), Store(cache_mb=0)
+    for store in (first, second):
+        assert store.sql("select count(*) as n from cases", whole_county=True).item() == 1
+        with pytest.raises(duckdb.Error):
+            store.cursor().sql("select * from read_text('/etc/passwd')").fetchall()
+
+
 def test_figures_equal_the_single_file_format_on_the_demo_county(tmp_path, monkeypatch):
     """The demo county loaded once into the single-file format, and in three runs (with
     updates across runs and compaction) into the Parquet format: the same figures."""
