@@ -80,6 +80,7 @@ def worker_memory(master: int) -> str:
 PARTS = (
     *("etl", "indicators", "pages", "overview", "memory", "wall", "pdf", "login"),
     "first_render",
+    "storage",
 )
 
 
@@ -106,6 +107,8 @@ def main() -> None:
 
     if "etl" in wanted:
         keep("etl", part("ETL", [PY, "bench/etl_load.py", "--scale", s, "--runs", str(args.runs)]))
+    if "storage" in wanted:  # issue 18: both store formats side by side, growth month by month
+        keep("storage", part("Storage", [PY, "bench/storage.py", "--scale", s]))
     if "indicators" in wanted:
         keep("indicators", part("Indicators", [PY, "bench/indicators.py", "--scale", s]))
     if "pages" in wanted:

@@ -6,7 +6,7 @@ sizes: 1, 2, 4 … demo counties (issue 18 point 4). Writes bench/results/spark-
 
 The queries are the port's (dashboard/engines/port.py): the mart SQL inlined and printed in
 each engine's dialect, so both engines run the very same definitions.
-- rollups: 02_rollups.sql over all facts (what a load builds), materialised (DuckDB temp
+- rollups: rollups/01_daily.sql over all facts (what a load builds), materialised (DuckDB temp
   tables; Spark `CACHE TABLE … AS`, eager);
 - figures per county / per town for 30 and 365 days from the rollups (what a page asks);
 - raw: the same figures straight from the flags over the facts (indicator_counts_raw).
@@ -95,7 +95,7 @@ def main() -> None:
                 with spark.quiet_sockets():
                     session.sql(f"cache table {name} as {select}")
             spark_rollups = time.perf_counter() - t
-            rows.append([label, "rollups (02_rollups.sql, all facts)", duck_rollups, spark_rollups])
+            rows.append([label, "rollups (rollups/01_daily.sql, all facts)", duck_rollups, spark_rollups])
 
             for title, query, values in queries:
                 duck_sql = port.render(port.expand(query, values), "duckdb")

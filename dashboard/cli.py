@@ -135,6 +135,21 @@ def rebuild(
     err.print(f"汇总表已重建: {published}")
 
 
+@app.command()
+def compact(store: StoreOpt = None) -> None:
+    """Rewrite every Parquet partition of two or more files as one file (store.format =
+    parquet), published as a new generation; loads do it by themselves past
+    store.compact_files files in a partition."""
+    from etl.load import compact as run_compact
+
+    try:
+        done = run_compact(store)
+    except (FileNotFoundError, ValueError) as problem:
+        err.print(f"[red]无法整理: {problem}[/red]")
+        raise typer.Exit(2) from None
+    err.print("已整理分区: " + ", ".join(f"{t} {n}" for t, n in done.items()))
+
+
 def _print_load_table(run) -> None:
     table = Table(title=f"导入结果 → {run.store}")
     for col in ("文件", "来源", "读取", "新增", "更新", "重复", "拒收", "拒收原因"):

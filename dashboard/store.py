@@ -6,7 +6,10 @@ and never takes a lock a writer could collide with. Each thread gets its own cur
 
 Every reader connection opens with external access disabled and its configuration locked
 (no read_text, read_csv, glob, ATTACH, COPY, INSTALL or LOAD; no SET to undo it), with a
-memory limit and thread count from the settings.
+memory limit and thread count from the settings. In the Parquet format (etl/parquet_store.py)
+the facts are views over Parquet files: the one folder of those files is the reader's only
+`allowed_directories` entry, set before external access goes off and the configuration is
+locked, so the views can read their files and nothing else (docs/storage.md).
 
 Access is decided here, at the door, for every query:
 - Request values reach SQL only as bound parameters; no SQL text is templated.
@@ -31,7 +34,7 @@ import duckdb
 import polars as pl
 
 from dashboard.auth.access import Access, AccessDenied, county_of, current
-from etl import publish, settings
+from etl import parquet_store, publish, settings
 
 QUERIES = Path(__file__).with_name("queries")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -64,6 +67,41 @@ def reader_config() -> dict[str, Any]:
         "threads": int(settings.get("serve.duckdb_threads")),
         "lock_configuration": True,
     }
+
+
+def open_reader(generation: Path, published: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one generation with reader_config(), able to read the
+    store's Parquet folder and nothing else.
+
+    DuckDB accepts `allowed_directories` only once the database is started and only while
+    external access is still on, so the order is: open without the two locks, allow the
+    Parquet folder, turn external access off, lock the configuration. No query runs before."""
+    config = {
+        k: v
+        for k, v in reader_config().items()
+        if k not in ("enable_external_access", "lock_configuration")
+    }
+    con = duckdb.connect(str(generation), read_only=True, config=config)
+    folder = str(parquet_store.parts_dir(published)) + "/"
+    try:
+        # DuckDB keeps one database instance per file and process: a second reader of the
+        # same generation (the health check beside the pages) gets the instance the first
+        # one has already closed up; it must find it closed up exactly so
+        if con.execute("select current_setting('lock_configuration')").fetchone()[0]:
+            external, allowed = con.execute(
+                "select current_setting('enable_external_access'), "
+                "current_setting('allowed_directories')"
+            ).fetchone()
+            if external or folder not in allowed:
+                raise RuntimeError(f"{generation} is open in this process with other settings")
+            return con
+        con.execute("set allowed_directories = $folders", {"folders": [folder]})
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 _ACCESS = re.compile(r"^-- access: (public|whole_county)\b", re.MULTILINE)
@@ -160,7 +198,7 @@ class Store:
             if target != self._generation:
                 for _ in range(3):  # a just-pruned generation: follow the link again
                     try:
-                        con = duckdb.connect(str(target), read_only=True, config=reader_config())
+                        con = open_reader(target, self.published)
                         break
                     except duckdb.IOException:
                         target = publish.current_file(self.published)

@@ -13,6 +13,9 @@ with SQLite's online backup API, which gives a consistent snapshot while workers
 Archive layout (tar, gzip when the name ends in .gz/.tgz):
     manifest.json
     store/<generation file name>     e.g. store/pulse.g000042.duckdb
+    store/parts/<table>/county=…/year=…/month=…/<file>.parquet
+                                     the Parquet format (etl/parquet_store.py): every file
+                                     the generation's catalog names, opened right after it
     secret.key                       when present
     app.sqlite3                      when present
     pulse.toml                       when present
@@ -35,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from etl import publish, settings
+from etl import parquet_store, publish, settings
 
 FORMAT = 1
 NAME_PREFIX = "pulse-backup-"
@@ -112,6 +115,12 @@ def backup(out: str | Path, store: str | Path | None = None, keep: int | None = 
         stack.callback(store_fh.close)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pulse-backup-")))
         parts: list[tuple[str, BinaryIO]] = [(f"store/{generation.name}", store_fh)]
+        # the Parquet format: the files this catalog names, opened now (a load publishing
+        # meanwhile may remove them from the folder, never from an open handle)
+        parquet_files = _parquet_files(store_fh)
+        folder = parquet_store.parts_dir(published)
+        for name in parquet_files:
+            parts.append((f"store/parts/{name}", stack.enter_context((folder / name).open("rb"))))
         secret = settings.secret_path()
         if secret.exists():
             parts.append(("secret.key", stack.enter_context(secret.open("rb"))))
@@ -134,6 +143,7 @@ def backup(out: str | Path, store: str | Path | None = None, keep: int | None = 
             "host": socket.gethostname(),
             "store": str(published),
             "generation": generation.name,
+            "store_format": "parquet" if parquet_files else meta.get("store_format", "duckdb"),
             "as_of": meta.get("as_of"),
             "published_at": meta.get("published_at"),
             "marts_version": meta.get("marts_version"),
@@ -178,6 +188,19 @@ def _add(tar: tarfile.TarFile, name: str, fh: BinaryIO, size: int, when: datetim
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o600, int(when.timestamp())
     tar.addfile(info, fh)
+
+
+def _parquet_files(fh: BinaryIO) -> list[str]:
+    """The Parquet files (relative to the parts folder) the opened catalog names."""
+    import duckdb
+
+    con = duckdb.connect(f"/proc/self/fd/{fh.fileno()}", read_only=True)
+    try:
+        if not parquet_store.is_parquet(con):
+            return []
+        return [r[0] for r in con.execute("select path from store_files order by 1").fetchall()]
+    finally:
+        con.close()
 
 
 def _store_meta(fh: BinaryIO) -> dict[str, str | None]:
@@ -229,7 +252,12 @@ def restore(archive: str | Path, store: str | Path | None = None, force: bool = 
         work = Path(tmp)
         manifest = _extract_verified(archive, work)
         parts = {p["name"] for p in manifest["parts"]}
-        (store_part,) = [n for n in parts if n.startswith("store/")]
+        (store_part,) = [
+            n for n in parts if n.startswith("store/") and not n.startswith("store/parts/")
+        ]
+        parquet_files = [
+            n.removeprefix("store/parts/") for n in parts if n.startswith("store/parts/")
+        ]
 
         secret_state = "absent"
         secret_target = settings.secret_path()
@@ -271,6 +299,12 @@ def restore(archive: str | Path, store: str | Path | None = None, force: bool = 
             config_target = published.parent / "pulse.toml.from-backup"
             shutil.copyfile(work / "pulse.toml", config_target)
 
+        if parquet_files:  # the files first, then a catalog whose views name them here
+            with publish.exclusive_lock(published):
+                parquet_store.copy_files(
+                    work / "store" / "parts", parquet_store.parts_dir(published), parquet_files
+                )
+            parquet_store.relink(work / store_part, published)
         generation = _publish_restored(published, work / store_part, Path(store_part).name)
     return Restored(generation, secret_state, app_state, config_target, manifest)
 

@@ -9,17 +9,18 @@ atomically (etl.publish), so readers see all of a run or none of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from etl import privacy, publish, settings
+from etl import parquet_store, privacy, publish, settings
 from etl.calendar import WorkCalendar
 from etl.read import FileRefused, ReadResult, extraction_stamp, read_file, sniff_source
 from etl.sources import ALL_SOURCES, Source
@@ -126,8 +127,48 @@ def _sha256(path: Path) -> str:
 
 def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
+    # a catalog of the Parquet format written as a single file again (store.format changed
+    # back): its fact views become tables of the schema, filled from their files
+    views = [
+        t
+        for t in parquet_store.FACTS
+        if con.execute(
+            "select count(*) from duckdb_views() where schema_name = 'main' and view_name = ?",
+            [t],
+        ).fetchall()[0][0]
+    ]
+    for table in views:
+        con.execute(f"alter view {table} rename to {table}__parquet")
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    for table in views:
+        con.execute(f"insert into {table} by name select * from {table}__parquet")
+        con.execute(f"drop view {table}__parquet")
+    if views:
+        con.execute("drop table if exists store_files")
     return con
+
+
+Facts = parquet_store.Session | None  # the Parquet format's facts of this run; None: single file
+
+
+@contextlib.contextmanager
+def _new_generation(published: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Facts]]:
+    """A writable next generation (under the load lock), published when the block succeeds:
+    a copy of the current store file, or in the Parquet format a fresh catalog over the
+    previous generation's files. Afterwards, Parquet files no kept generation names go."""
+    parquet = parquet_store.configured()
+    previous = publish.current_file(published)
+    with publish.next_generation(published, copy=not parquet) as work:
+        con = open_for_writing(work)
+        try:
+            facts = None
+            if parquet:
+                facts = parquet_store.begin(con, published, previous, publish.number(work))
+            yield con, facts
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    parquet_store.collect_garbage(published, [p for _, p in publish.generations(published)])
 
 
 def load(
@@ -140,22 +181,17 @@ def load(
     secret = privacy.load_or_create_secret()
     calendar = WorkCalendar.load()
     reports: list[FileReport] = []
-    with publish.exclusive_lock(published), publish.next_generation(published) as work:
-        con = open_for_writing(work)
-        try:
-            privacy.register_sql(con, secret)
-            _mask_stored_text(con)
-            run_id = uuid.uuid4().hex[:12]
-            for i, (path, maps, source) in enumerate(_in_load_order(mapped)):
-                if progress:
-                    progress(path.name, i, len(files))
-                reports.append(_load_file(con, path, maps, source, run_id, calendar))
+    with publish.exclusive_lock(published), _new_generation(published) as (con, facts):
+        privacy.register_sql(con, secret)
+        _mask_stored_text(con, facts)
+        run_id = uuid.uuid4().hex[:12]
+        for i, (path, maps, source) in enumerate(_in_load_order(mapped)):
             if progress:
-                progress("", len(files), len(files))
-            _refresh_derived(con, calendar)
-            con.execute("checkpoint")
-        finally:
-            con.close()
+                progress(path.name, i, len(files))
+            reports.append(_load_file(con, path, maps, source, run_id, calendar, facts))
+        if progress:
+            progress("", len(files), len(files))
+        _refresh_derived(con, calendar, facts)
     return LoadRun(published, reports)
 
 
@@ -186,6 +222,7 @@ def _load_file(
     sniffed: Source | FileRefused,
     run_id: str,
     calendar: WorkCalendar,
+    facts: Facts = None,
 ) -> FileReport:
     report = FileReport(file=str(path))
     started = datetime.now().replace(microsecond=0)
@@ -208,7 +245,7 @@ def _load_file(
     con.begin()
     try:
         load_id = _log(con, report, run_id, path, sha, size, started)
-        _apply(con, result, report, load_id, sha or "", calendar)
+        _apply(con, result, report, load_id, sha or "", calendar, facts)
         con.execute(
             "update loads set finished_at = ?, rows_read = ?, inserted = ?, updated = ?,"
             " duplicate = ?, rejected = ?, reasons = ?, extracted_at = ? where load_id = ?",
@@ -298,7 +335,13 @@ def _row_hash(cols: list[StoreColumn], value: Callable[[StoreColumn], str]) -> s
 
 
 def _apply(
-    con, result: ReadResult, report: FileReport, load_id: int, sha: str, calendar: WorkCalendar
+    con,
+    result: ReadResult,
+    report: FileReport,
+    load_id: int,
+    sha: str,
+    calendar: WorkCalendar,
+    facts: Facts = None,
 ) -> None:
     source = result.source
     keys = KEYS[source.name]
@@ -355,6 +398,9 @@ def _apply(
     _store_rejects(con, result, report, load_id, sha)
 
     table = source.table
+    # the table rows are written to: itself, or the Parquet format's delta of this run (the
+    # table's name then is a view of the previous files minus the delta's keys, plus the delta)
+    write = facts.writable(table) if facts else table
     join = " and ".join(f"e.{k} is not distinct from f.{k}" for k in keys)
     con.execute(f"""
         create or replace temp table final as
@@ -371,7 +417,7 @@ def _apply(
     report.duplicate = counts.get("duplicate", 0) + in_file_dupes
     if report.updated:
         con.execute(f"""
-            delete from {table} t where exists (
+            delete from {write} t where exists (
                 select 1 from final f where f.action = 'update'
                 and {" and ".join(f"t.{k} is not distinct from f.{k}" for k in keys)})
         """)
@@ -379,7 +425,7 @@ def _apply(
     exprs = [c.expr for c in store_cols]
     if source.id_column is None:
         con.execute(
-            f"insert into {table} ({', '.join(names)}) "
+            f"insert into {write} ({', '.join(names)}) "
             f"select {', '.join(exprs)} from final where action <> 'duplicate'"
         )
     else:
@@ -388,7 +434,7 @@ def _apply(
         extra_exprs = ["row_hash", str(load_id), "_row"]
         if source.name == "cases":
             paused = "paused_days" in result.carried  # else not staged: 0 days
-            _ensure_calendar(con, calendar, paused=paused)
+            _ensure_calendar(con, calendar, paused=paused, facts=facts)
             days = _deadline_days("f", paused)
             deadline = (
                 "left join calendar_days a on a.day = f.accepted_at::date "
@@ -399,7 +445,7 @@ def _apply(
             extra_exprs.append(_deadline("f", "w", paused))
         selected = ["f." + c.expr if c.expr == c.name else c.expr for c in store_cols]
         con.execute(
-            f"insert into {table} ({', '.join(names + extra_names)}) "
+            f"insert into {write} ({', '.join(names + extra_names)}) "
             f"select {', '.join(selected + extra_exprs)} "
             f"from final f {deadline} where f.action <> 'duplicate'"
         )
@@ -489,7 +535,11 @@ def _deadline(t: str, w: str, paused: bool = True) -> str:
 
 
 def _ensure_calendar(
-    con, calendar: WorkCalendar, whole_store: bool = False, paused: bool = True
+    con,
+    calendar: WorkCalendar,
+    whole_store: bool = False,
+    paused: bool = True,
+    facts: Facts = None,
 ) -> None:
     """Make calendar_days cover the staged cases' deadlines; rebuild it (and every stored
     deadline) when the calendar itself changed, e.g. a new holidays.csv for next year."""
@@ -516,11 +566,15 @@ def _ensure_calendar(
     )
     _set_meta(con, "calendar_fingerprint", fingerprint)
     if stored is not None and stored != fingerprint:
+        table = "cases"
+        if facts:  # every stored case may get a new deadline: all of them are rewritten
+            facts.materialize("cases")
+            table = facts.writable("cases")
         con.execute(f"""
-            update cases set deadline_at = {_deadline("cases", "w")}
+            update {table} set deadline_at = {_deadline(table, "w")}
             from calendar_days a, calendar_days w
-            where a.day = cases.accepted_at::date and w.is_workday
-              and w.workday_seq = a.workday_seq + {_deadline_days("cases")}
+            where a.day = {table}.accepted_at::date and w.is_workday
+              and w.workday_seq = a.workday_seq + {_deadline_days(table)}
         """)
 
 
@@ -559,15 +613,35 @@ def rebuild(store: str | Path | None = None) -> Path:
     published = settings.store_path(store)
     if publish.current_file(published) is None:
         raise FileNotFoundError(f"store {published} has no data loaded yet")
-    with publish.exclusive_lock(published), publish.next_generation(published) as work:
-        con = open_for_writing(work)
-        try:
-            _mask_stored_text(con)
-            _refresh_derived(con, WorkCalendar.load())
-            con.execute("checkpoint")
-        finally:
-            con.close()
+    with publish.exclusive_lock(published), _new_generation(published) as (con, facts):
+        _mask_stored_text(con, facts)
+        _refresh_derived(con, WorkCalendar.load(), facts)
     return published
+
+
+def compact(store: str | Path | None = None) -> dict[str, int]:
+    """`pulse compact`: rewrite every Parquet partition of two or more files as one file and
+    publish the result as a new generation (a copy of the catalog: nothing else changes).
+    Returns the partitions compacted per table."""
+    published = settings.store_path(store)
+    if publish.current_file(published) is None:
+        raise FileNotFoundError(f"store {published} has no data loaded yet")
+    done: dict[str, int] = {}
+    with publish.exclusive_lock(published):
+        with publish.next_generation(published) as work:
+            con = duckdb.connect(str(work))
+            try:
+                if not parquet_store.is_parquet(con):
+                    raise ValueError("the store is a single DuckDB file: nothing to compact")
+                session = parquet_store.Session(
+                    con, parquet_store.parts_dir(published), publish.number(work)
+                )
+                done = parquet_store.compact_all(session)
+                con.execute("checkpoint")
+            finally:
+                con.close()
+        parquet_store.collect_garbage(published, [p for _, p in publish.generations(published)])
+    return done
 
 
 def _set_meta(con, key: str, value: str | None) -> None:
@@ -579,7 +653,7 @@ def _set_meta(con, key: str, value: str | None) -> None:
 TEXT_MASKING = "2"  # 1: 诉求内容, 评价内容 only; 2: every text column and the rejects
 
 
-def _mask_stored_text(con) -> None:
+def _mask_stored_text(con, facts: Facts = None) -> None:
     """Bring a store written before every text column was masked (issue 13) up to date:
     numbers in its text columns and rejected rows are masked in place, once. A changed
     record gets the content hash of its masked values, so loading its file again counts it
@@ -587,6 +661,9 @@ def _mask_stored_text(con) -> None:
     if _meta(con, "text_masking") == TEXT_MASKING:
         return
     privacy.register_masks(con)
+    if facts:  # the Parquet format: every stored record may change, all are rewritten
+        for table in parquet_store.FACTS:
+            facts.materialize(table)
     for source in ALL_SOURCES:
         names = [c.name for c in source.columns if c.kind in ("text", "free_text")]
         if not names:
@@ -602,7 +679,8 @@ def _mask_stored_text(con) -> None:
                 ),
             )
             sets.append(f"row_hash = {masked}")
-        con.execute(f"update {source.table} set {', '.join(sets)} where {touched}")
+        table = facts.writable(source.table) if facts else source.table
+        con.execute(f"update {table} set {', '.join(sets)} where {touched}")
     con.execute(
         "update rejects set raw = mask_text(raw::varchar)::json, detail = mask_text(detail) "
         "where raw::varchar <> mask_text(raw::varchar) or detail <> mask_text(detail)"
@@ -611,7 +689,7 @@ def _mask_stored_text(con) -> None:
     _set_meta(con, "text_masking", TEXT_MASKING)
 
 
-def _refresh_derived(con, calendar: WorkCalendar) -> None:
+def _refresh_derived(con, calendar: WorkCalendar, facts: Facts = None) -> None:
     """State every reader relies on, refreshed once per run."""
     as_of = con.execute(
         "select max(extracted_at) from loads where status = 'loaded'"
@@ -625,7 +703,42 @@ def _refresh_derived(con, calendar: WorkCalendar) -> None:
         for r in con.execute("select distinct year(accepted_at) from cases order by 1").fetchall()
     ]
     _set_meta(con, "calendar_warnings", json.dumps(calendar.warnings(years), ensure_ascii=False))
-    _ensure_calendar(con, calendar, whole_store=True)
-    for model in models():
-        con.execute(model.read_text(encoding="utf-8"))
+    _ensure_calendar(con, calendar, whole_store=True, facts=facts)
+    if facts is None:
+        for model in models():
+            con.execute(model.read_text(encoding="utf-8"))
+    else:
+        _refresh_evaluated(con, facts)
+        parquet_store.commit(facts)  # the facts become views over their new files
+        # the marts as they are, but for their UPDATEs of the facts (cases.evaluated, which
+        # _refresh_evaluated has already brought into the files: the very same rows)
+        for model in models():
+            for statement in con.extract_statements(model.read_text(encoding="utf-8")):
+                if statement.type != duckdb.StatementType.UPDATE:
+                    con.execute(statement.query)
+    _set_meta(con, "store_format", "parquet" if facts else "duckdb")
     _set_meta(con, "marts_version", marts_version())
+
+
+def _refresh_evaluated(con, facts: parquet_store.Session) -> None:
+    """cases.evaluated as etl/sql/staging/01_evaluated.sql sets it, for the Parquet format: a case
+    whose flag changes is written again (into the delta, so its partition is rewritten)."""
+    delta = facts.writable("cases")
+    con.execute(
+        "create or replace temp table evaluated_ids as "
+        "select distinct case_id from evaluations where case_id is not null"
+    )
+    con.execute(f"""
+        update {delta} set evaluated = case_id in (select case_id from evaluated_ids)
+        where evaluated is distinct from (case_id in (select case_id from evaluated_ids))
+    """)
+    base = facts.base("cases")
+    if base is not None:
+        con.execute(f"""
+            insert into {delta} by name
+            with kept as (select b.* from {base} b anti join {delta} d using (case_id))
+            select k.* replace (e.case_id is not null as evaluated)
+            from kept k left join evaluated_ids e on e.case_id = k.case_id
+            where k.evaluated is distinct from (e.case_id is not null)
+        """)
+    con.execute("drop table evaluated_ids")

@@ -40,6 +40,14 @@ def generations(published: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def number(generation: Path) -> int:
+    """The generation number in a generation file's name (its .tmp work file's too)."""
+    m = re.search(r"\.g(\d{6})\.duckdb", generation.name)
+    if m is None:
+        raise ValueError(f"not a generation file: {generation}")
+    return int(m.group(1))
+
+
 def current_file(published: Path) -> Path | None:
     """The generation file readers should open now, or None when nothing was loaded yet."""
     try:
@@ -71,8 +79,9 @@ def exclusive_lock(published: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def next_generation(published: Path) -> Iterator[Path]:
-    """Yield a writable copy of the current store; publish it if the block succeeds.
+def next_generation(published: Path, copy: bool = True) -> Iterator[Path]:
+    """Yield a writable copy of the current store (copy=False: a path for a new file, the
+    Parquet format's fresh catalog); publish it if the block succeeds.
 
     The caller must close its DuckDB connection (after CHECKPOINT) before the block ends.
     Must run under `exclusive_lock`.
@@ -85,7 +94,7 @@ def next_generation(published: Path) -> Iterator[Path]:
     final = directory / f"{published.stem}.g{number:06d}.duckdb"
     work = final.with_name(final.name + ".tmp")
     current = current_file(published)
-    if current is not None:
+    if current is not None and copy:
         shutil.copyfile(current, work)
     try:
         yield work

@@ -405,6 +405,21 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         "窗口排名: windows named 红旗窗口 (best) and 后进窗口 (worst) each month.",
     ),
+    # storage (issue 18, store helper): etl/parquet_store.py — docs/storage.md
+    Setting(
+        "store.format",
+        "duckdb",
+        "How a load writes the store: duckdb (one file per generation, copied whole by every "
+        "load) | parquet (facts as county/year/month Parquet files, one small catalog per "
+        "generation; a load writes only the partitions it changes).",
+        "PULSE_STORE_FORMAT",
+    ),
+    Setting(
+        "store.compact_files",
+        8,
+        "Parquet format: a partition (county, year, month) holding more files than this after a "
+        "load is rewritten as one file (`pulse compact` rewrites every partition of 2 or more).",
+    ),
     # operations (issue 14): logs, health, inbox, backups — docs/deploy.md
     Setting(
         "logs.rotate",

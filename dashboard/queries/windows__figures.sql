@@ -5,7 +5,7 @@
 -- several departments: the ranking judges the window as a whole); window_name NULL gathers
 -- the cases whose file names no window (never ranked).
 -- Window level is not in the rollups, so this reads case_flags (the indicator definitions,
--- etl/sql/marts/01_flags.sql) over the period's cases; the counts are named as
+-- etl/sql/flags/01_records.sql) over the period's cases; the counts are named as
 -- indicator_counts' and the figures formed by the registry's lines, as in
 -- metrics.sql. $town: one town, or NULL for every town the viewer may see.
 with flags as (

@@ -4,6 +4,7 @@ refused files, formats end to end — against a real DuckDB store in tmp_path.""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -356,7 +357,7 @@ def test_refusal_message_quoting_cells_is_masked(pulse_env, reference_files, tmp
 
 
 def test_older_store_has_its_text_masked_once_and_reloads_stay_duplicates(
-    pulse_env, reference_files, tmp_path
+    pulse_env, reference_files, tmp_path, monkeypatch
 ):
     """A store written before every text column was masked: the next load masks what it
     holds (rejects too) and rehashes the records, so its files reload as duplicates."""
@@ -368,7 +369,11 @@ def test_older_store_has_its_text_masked_once_and_reloads_stay_duplicates(
         CASE_HEADER,
         [case_row("O1", 事项名称=f"登记{PHONE}"), case_row("O2"), case_row("O3", 承诺时限="五")],
     )
+    # the older store is a single file (a Parquet store is converted by the next load)
+    fmt = os.environ.get("PULSE_STORE_FORMAT")
+    monkeypatch.setenv("PULSE_STORE_FORMAT", "duckdb")
     assert load([*reference_files, f]).exit_code == 0
+    monkeypatch.setenv("PULSE_STORE_FORMAT", fmt or "duckdb")
     # make it look like an older store: text in clear, hashed in clear, no masking mark
     con = duckdb.connect(str(publish.current_file(settings.store_path())))
     in_clear = _row_hash(_store_columns(cases_source.SOURCE), lambda c: c.name)

@@ -5,6 +5,7 @@ tell a town without the data (无数据) from a town with none."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 
 import duckdb
@@ -260,11 +261,15 @@ def test_some_columns_only_and_a_newer_version_without_them(pulse_env, reference
     ]
 
 
-def test_a_store_from_before_gains_the_columns(pulse_env, reference_files, tmp_path):
+def test_a_store_from_before_gains_the_columns(pulse_env, reference_files, tmp_path, monkeypatch):
     """A store written before §3a and the column maps (no such columns in cases or loads)
     gains them at the next load; its cases keep their deadlines and read as without data."""
     old = write_csv(tmp_path / "old.csv", CASE_HEADER, [case_row("B1")])
+    # the older store is a single file (a Parquet store is converted by the next load)
+    fmt = os.environ.get("PULSE_STORE_FORMAT")
+    monkeypatch.setenv("PULSE_STORE_FORMAT", "duckdb")
     assert load([*reference_files, old]).exit_code == 0
+    monkeypatch.setenv("PULSE_STORE_FORMAT", fmt or "duckdb")
     con = duckdb.connect(str(publish.current_file(settings.store_path())))
     for column in [c.name for c in _store_columns(cases_source.SOURCE) if c.supplementary]:
         con.execute(f"alter table cases drop column {column}")
