@@ -95,7 +95,8 @@ def main() -> None:
                 with spark.quiet_sockets():
                     session.sql(f"cache table {name} as {select}")
             spark_rollups = time.perf_counter() - t
-            rows.append([label, "rollups (rollups/01_daily.sql, all facts)", duck_rollups, spark_rollups])
+            what = "rollups (rollups/01_daily.sql, all facts)"
+            rows.append([label, what, duck_rollups, spark_rollups])
 
             for title, query, values in queries:
                 duck_sql = port.render(port.expand(query, values), "duckdb")
