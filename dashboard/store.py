@@ -210,15 +210,26 @@ class Store:
                 self._generation, self._con = target, con
             return self._generation, self._con
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def _snapshot(self) -> tuple[duckdb.DuckDBPyConnection, tuple]:
+        """This thread's cursor on the published generation and that generation's token.
+
+        One query takes one snapshot and uses it for everything (its towns, its cache key,
+        its rows): taking the cursor and the token apart once let a load published between
+        the two file the old generation's rows under the new generation's key."""
         generation, con = self._connection()
         local = self._local
         if getattr(local, "generation", None) != generation:
-            local.generation, local.cursor = generation, con.cursor()
             # the file's identity too: a store deleted and loaded again reuses the names
             stat = generation.stat()
-            local.token = (str(generation), stat.st_ino, stat.st_mtime_ns)
-        return local.cursor
+            local.generation, local.cursor, local.token = (
+                generation,
+                con.cursor(),
+                (str(generation), stat.st_ino, stat.st_mtime_ns),
+            )
+        return local.cursor, local.token
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._snapshot()[0]
 
     @property
     def generation(self) -> Path | None:
@@ -228,9 +239,10 @@ class Store:
         return self.access if self.access is not None else current()
 
     def every_town(self) -> tuple[str, ...]:
-        """Every town code of the reference file (for this generation)."""
-        cur = self.cursor()
-        token = self._local.token
+        """Every town code of the reference file (for the published generation)."""
+        return self._towns_of(*self._snapshot())
+
+    def _towns_of(self, cur: duckdb.DuckDBPyConnection, token: tuple) -> tuple[str, ...]:
         found = self._towns
         if found is None or found[0] != token:
             codes = tuple(r[0] for r in cur.sql("select town_code from towns").fetchall())
@@ -239,6 +251,7 @@ class Store:
 
     def _bind(
         self,
+        every: tuple[str, ...],
         sql: str,
         params: list[Any] | dict[str, Any] | None,
         scope: Scope,
@@ -250,7 +263,7 @@ class Store:
         viewer = self.viewer()
         if viewer.denied:
             raise AccessDenied("未登录或无权访问")
-        if whole_county and not (viewer.whole_county and viewer.sees_all(self.every_town())):
+        if whole_county and not (viewer.whole_county and viewer.sees_all(every)):
             raise AccessDenied("仅县级用户和管理员可查看")
         used = set(_PARAM.findall(sql))
         if "towns" not in used:
@@ -261,7 +274,6 @@ class Store:
             return params or None
         if params is not None and not isinstance(params, dict):
             raise ValueError("a query with $towns takes named parameters")
-        every = self.every_town()
         allowed = list(every) if published and viewer.sees_published else viewer.row_towns(every)
         if scope.towns is not None:
             asked = set(scope.towns)
@@ -291,9 +303,11 @@ class Store:
         published figures (the ranking), which a town official may see too; public: the
         query reads no per-town rows; whole_county: only for viewers who see every town.
         """
-        cur = self.cursor()
-        bound = self._bind(sql, params, scope, published, public, whole_county)
-        key = (self._local.token, sql, _frozen(bound))
+        cur, token = self._snapshot()
+        bound = self._bind(
+            self._towns_of(cur, token), sql, params, scope, published, public, whole_county
+        )
+        key = (token, sql, _frozen(bound))
         found = self.cache.get(key) if self.cache.max_bytes else None
         if found is not None:
             return found
@@ -305,8 +319,9 @@ class Store:
     def stream(self, sql: str, params: dict[str, Any] | None, *, scope: Scope, batch_rows: int):
         """A long answer batch by batch (exports), on a cursor of its own, through the same
         door. Returns (cursor, pyarrow RecordBatchReader); close the cursor when done."""
-        bound = self._bind(sql, params, scope, False, False, False)
-        cursor = self.cursor().cursor()
+        cur, token = self._snapshot()
+        bound = self._bind(self._towns_of(cur, token), sql, params, scope, False, False, False)
+        cursor = cur.cursor()
         try:
             return cursor, cursor.sql(sql, params=bound or None).to_arrow_reader(batch_rows)
         except BaseException:
