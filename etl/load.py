@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import parquet_store, privacy, publish, settings
+from etl import parquet_store, privacy, publish, refresh, settings
 from etl.calendar import WorkCalendar
 from etl.read import FileRefused, ReadResult, extraction_stamp, read_file, sniff_source
 from etl.sources import ALL_SOURCES, Source
@@ -152,17 +152,27 @@ Facts = parquet_store.Session | None  # the Parquet format's facts of this run; 
 
 
 @contextlib.contextmanager
-def _new_generation(published: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Facts]]:
+def _new_generation(
+    published: Path, carry: bool = True
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Facts]]:
     """A writable next generation (under the load lock), published when the block succeeds:
-    a copy of the current store file, or in the Parquet format a fresh catalog over the
-    previous generation's files. Afterwards, Parquet files no kept generation names go."""
+    a copy of the current store file; in the Parquet format a copy of the current catalog
+    whose derived tables the load patches (carry, when the catalog allows it:
+    parquet_store.patchable), else a fresh catalog over the previous generation's files.
+    Afterwards, Parquet files no kept generation names go."""
     parquet = parquet_store.configured()
     previous = publish.current_file(published)
-    with publish.next_generation(published, copy=not parquet) as work:
-        con = open_for_writing(work)
+    patch = False
+    if parquet and carry:
+        schema = parquet_store.schema_columns(SCHEMA_SQL.read_text(encoding="utf-8"))
+        patch = parquet_store.patchable(previous, schema, refresh.DERIVED, marts_version())
+    with publish.next_generation(published, copy=patch or not parquet) as work:
+        con = duckdb.connect(str(work)) if patch else open_for_writing(work)
         try:
             facts = None
-            if parquet:
+            if patch:
+                facts = parquet_store.begin_patch(con, published, publish.number(work), schema)
+            elif parquet:
                 facts = parquet_store.begin(con, published, previous, publish.number(work))
             yield con, facts
             con.execute("checkpoint")
@@ -544,6 +554,9 @@ def _ensure_calendar(
     """Make calendar_days cover the staged cases' deadlines; rebuild it (and every stored
     deadline) when the calendar itself changed, e.g. a new holidays.csv for next year."""
     staged = "cases" if whole_store else "staged where reason is null"
+    if whole_store and facts and facts.incremental and not facts.everything:
+        # the calendar covered every stored case already: only this load's can need more
+        staged = facts.writable("cases")
     lo, hi, max_days = con.execute(
         f"select min(accepted_at)::date, max(accepted_at)::date, "
         f"max({_deadline_days(staged.split()[0], paused or whole_store)}) from {staged}"
@@ -613,7 +626,7 @@ def rebuild(store: str | Path | None = None) -> Path:
     published = settings.store_path(store)
     if publish.current_file(published) is None:
         raise FileNotFoundError(f"store {published} has no data loaded yet")
-    with publish.exclusive_lock(published), _new_generation(published) as (con, facts):
+    with publish.exclusive_lock(published), _new_generation(published, carry=False) as (con, facts):
         _mask_stored_text(con, facts)
         _refresh_derived(con, WorkCalendar.load(), facts)
     return published
@@ -700,30 +713,42 @@ def _refresh_derived(con, calendar: WorkCalendar, facts: Facts = None) -> None:
     _set_meta(con, "published_at", datetime.now().replace(microsecond=0).isoformat(sep=" "))
     years = [
         r[0]
-        for r in con.execute("select distinct year(accepted_at) from cases order by 1").fetchall()
+        for r in con.execute(
+            "select distinct year from store_files where table_name = 'cases' order by 1"
+            if facts
+            else "select distinct year(accepted_at) from cases order by 1"
+        ).fetchall()
     ]
     _set_meta(con, "calendar_warnings", json.dumps(calendar.warnings(years), ensure_ascii=False))
     _ensure_calendar(con, calendar, whole_store=True, facts=facts)
+    patched = False
     if facts is None:
         for model in models():
             con.execute(model.read_text(encoding="utf-8"))
     else:
         _refresh_evaluated(con, facts)
         parquet_store.commit(facts)  # the facts become views over their new files
-        # the marts as they are, but for their UPDATEs of the facts (cases.evaluated, which
-        # _refresh_evaluated has already brought into the files: the very same rows)
-        for model in models():
-            for statement in con.extract_statements(model.read_text(encoding="utf-8")):
-                if statement.type != duckdb.StatementType.UPDATE:
-                    con.execute(statement.query)
+        # the models as they are (patched for what changed when the derived tables were
+        # carried), but for the staging layer's UPDATEs of the facts: cases.evaluated, which
+        # _refresh_evaluated has already brought into the files, the very same rows
+        patched = refresh.run_models(con, models(), facts)
+    # how this generation's derived tables were made (pulse status, the bench, the tests)
+    _set_meta(con, "derived_refresh", "patched" if patched else "whole")
     _set_meta(con, "store_format", "parquet" if facts else "duckdb")
     _set_meta(con, "marts_version", marts_version())
 
 
 def _refresh_evaluated(con, facts: parquet_store.Session) -> None:
     """cases.evaluated as etl/sql/staging/01_evaluated.sql sets it, for the Parquet format: a case
-    whose flag changes is written again (into the delta, so its partition is rewritten)."""
+    whose flag changes is written again (into the delta, so its partition is rewritten).
+
+    When the derived tables are patched (the previous generation was consistent), only the
+    cases the load can change are looked at: those in the delta and those named by an
+    evaluation in the delta or by the version it replaces."""
     delta = facts.writable("cases")
+    if facts.incremental and not facts.everything:
+        _refresh_evaluated_changed(con, facts, delta)
+        return
     con.execute(
         "create or replace temp table evaluated_ids as "
         "select distinct case_id from evaluations where case_id is not null"
@@ -742,3 +767,50 @@ def _refresh_evaluated(con, facts: parquet_store.Session) -> None:
             where k.evaluated is distinct from (e.case_id is not null)
         """)
     con.execute("drop table evaluated_ids")
+
+
+def _refresh_evaluated_changed(con, facts: parquet_store.Session, delta: str) -> None:
+    evals = facts.writable("evaluations")
+    # the cases whose flag this load can change: named by an evaluation of the delta, or by
+    # the version such an evaluation replaces
+    named = f"select case_id from {evals} where case_id is not null"
+    base_evals = facts.base("evaluations")
+    if base_evals is not None:
+        named += (
+            f" union select b.case_id from {base_evals} b semi join {evals} d using (eval_id)"
+            " where b.case_id is not null"
+        )
+    con.execute(f"create or replace temp table evaluated_named as {named}")
+    con.execute(f"""
+        create or replace temp table evaluated_hits as
+        select distinct v.case_id from evaluations v
+        where v.case_id in (select case_id from evaluated_named union all
+                            select case_id from {delta})
+    """)
+    hit = "case_id in (select case_id from evaluated_hits)"
+    con.execute(f"update {delta} set evaluated = {hit} where evaluated is distinct from ({hit})")
+    files = facts.files("cases")
+    if files:
+        # only the files holding a case whose flag flips are read whole
+        flips = con.execute(f"""
+            select distinct b.filename from (
+                select case_id, evaluated, filename
+                from {parquet_store.read_files(facts, files, filename=True)}) b
+            semi join evaluated_named n on n.case_id = b.case_id
+            anti join {delta} d on d.case_id = b.case_id
+            where b.evaluated is distinct from (b.{hit})
+        """).fetchall()
+        if flips:
+            source = parquet_store.read_files(
+                facts, [parquet_store.relative(facts, r[0]) for r in flips]
+            )
+            con.execute(f"""
+                insert into {delta} by name
+                select k.* replace (k.{hit} as evaluated)
+                from {source} k
+                semi join evaluated_named n on n.case_id = k.case_id
+                anti join {delta} d on d.case_id = k.case_id
+                where k.evaluated is distinct from (k.{hit})
+            """)
+    con.execute("drop table evaluated_named")
+    con.execute("drop table evaluated_hits")

@@ -119,6 +119,16 @@ def _read(parts: Path, files: Iterable[str], filename: bool = False) -> str:
     return f"read_parquet({listed}, union_by_name = true, hive_partitioning = false{extra})"
 
 
+def read_files(session: Session, files: Iterable[str], filename: bool = False) -> str:
+    """read_parquet over files of the session's parts folder (relative names)."""
+    return _read(session.parts, files, filename)
+
+
+def relative(session: Session, path: str) -> str:
+    """A file's name relative to the parts folder (as `store_files` holds it)."""
+    return _relative(session.parts, path)
+
+
 def _quote_list(paths: Iterable[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
@@ -130,6 +140,10 @@ class Session:
     con: duckdb.DuckDBPyConnection
     parts: Path
     generation: int
+    # the previous generation's derived tables were carried over to be patched (etl.refresh)
+    incremental: bool = False
+    # every stored record is in the deltas (new deadlines, the masking pass): build whole
+    everything: bool = False
 
     def writable(self, table: str) -> str:
         """The table a load inserts into, updates or deletes from for fact table `table`."""
@@ -154,6 +168,7 @@ class Session:
         """Every previous row of `table` into its delta (a change to all of them, e.g. new
         deadlines after the holiday calendar changed)."""
         key, _ = FACTS[table]
+        self.everything = True
         base = self.base(table)
         if base is not None:
             self.con.execute(
@@ -163,7 +178,8 @@ class Session:
 
 
 def begin(con: duckdb.DuckDBPyConnection, published: Path, previous: Path | None, generation: int):
-    """Set up a fresh catalog `con` (schema.sql already run) from the previous generation."""
+    """Set up a fresh catalog `con` (schema.sql already run) from the previous generation: its
+    small tables and manifest are copied, the derived tables are built whole at the end."""
     parts = parts_dir(published)
     parts.mkdir(parents=True, exist_ok=True)
     con.execute(MANIFEST_SQL)
@@ -192,21 +208,92 @@ def begin(con: duckdb.DuckDBPyConnection, published: Path, previous: Path | None
                     con.execute(f"insert into {table} ({cols}) select {cols} from prev.{table}")
         finally:
             con.execute("detach prev")
+    schema = {t: _columns_with_defaults(con, t) for t in FACTS}
+    _open_deltas(session, schema)
+    return session
+
+
+def patchable(
+    previous: Path | None,
+    schema: dict[str, list[tuple[str, str, str | None]]],
+    derived: tuple[str, ...],
+    marts_version: str,
+) -> bool:
+    """Whether a load may copy the previous catalog and patch its derived tables in place:
+    it is a Parquet catalog built by the same SQL (`marts_version`), its fact views have the
+    schema's columns, and it holds every `derived` table."""
+    if previous is None:
+        return False
+    try:
+        con = duckdb.connect(str(previous), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        if not is_parquet(con):
+            return False
+        found = con.execute("select value from store_meta where key = 'marts_version'").fetchall()
+        if not found or found[0][0] != marts_version:
+            return False
+        if any(_relation_kind(con, t) != "table" for t in derived):
+            return False
+        return all(
+            [(n, k) for n, k in _columns(con, t)] == [(n, k) for n, k, _ in cols]
+            for t, cols in schema.items()
+        )
+    finally:
+        con.close()
+
+
+def begin_patch(
+    con: duckdb.DuckDBPyConnection,
+    published: Path,
+    generation: int,
+    schema: dict[str, list[tuple[str, str, str | None]]],
+) -> Session:
+    """Set up a copy of the previous catalog (see `patchable`) for a load that patches its
+    derived tables (etl.refresh): the fact views become deltas over the previous files."""
+    session = Session(con, parts_dir(published), generation, incremental=True)
+    for table in FACTS:
+        if _relation_kind(con, table) == "view":  # (a table: no rows yet, taken as it is)
+            con.execute(f"drop view main.{table}")
+    _open_deltas(session, schema)
+    return session
+
+
+def _columns_with_defaults(con, table: str) -> list[tuple[str, str, str | None]]:
+    return con.execute(
+        "select column_name, data_type, column_default from duckdb_columns() where "
+        "database_name = current_database() and schema_name = 'main' and table_name = ? "
+        "order by column_index",
+        [table],
+    ).fetchall()
+
+
+def schema_columns(schema_sql: str) -> dict[str, list[tuple[str, str, str | None]]]:
+    """The fact tables' columns (name, type, default) as `schema_sql` declares them."""
+    scratch = duckdb.connect()
+    try:
+        scratch.execute(schema_sql)
+        return {t: _columns_with_defaults(scratch, t) for t in FACTS}
+    finally:
+        scratch.close()
+
+
+def _open_deltas(session: Session, schema: dict[str, list[tuple[str, str, str | None]]]) -> None:
+    """Each fact table T becomes the temp table T__delta (this load's new and changed
+    records, `schema`'s columns) and the temp view T: the previous files minus the delta's
+    keys, plus the delta."""
+    con = session.con
     for table, (key, _) in FACTS.items():
         # the delta is a temporary table (memory, spilled to the temp folder if need be): a
         # table in the catalog would leave its freed blocks in the file after commit
-        columns = con.execute(
-            "select column_name, data_type, column_default from duckdb_columns() where "
-            "database_name = current_database() and schema_name = 'main' and table_name = ? "
-            "order by column_index",
-            [table],
-        ).fetchall()
         body = ", ".join(
-            f"{n} {k}" + (f" default {d}" if d is not None else "") for n, k, d in columns
+            f"{n} {k}" + (f" default {d}" if d is not None else "") for n, k, d in schema[table]
         )
         con.execute(f"create temp table {table}__delta ({body})")
-        con.execute(f"insert into temp.{table}__delta select * from main.{table}")
-        con.execute(f"drop table main.{table}")
+        if _relation_kind(con, table) == "table":
+            con.execute(f"insert into temp.{table}__delta select * from main.{table}")
+            con.execute(f"drop table main.{table}")
         base = session.base(table)
         union = f"select * from {table}__delta"
         if base is not None:
@@ -215,17 +302,22 @@ def begin(con: duckdb.DuckDBPyConnection, published: Path, previous: Path | None
                 f"union all by name {union}"
             )
         con.execute(f"create or replace temp view {table} as {union}")
-    return session
 
 
 def commit(session: Session) -> None:
     """Write the deltas as Parquet (only the partitions they touch), compact what grew too
-    fragmented, and make each fact table a view over its new file list."""
+    fragmented, and make each fact table a view over its new file list.
+
+    When the session patches its derived tables, keeps `<table>__changed` (temp): the
+    delta's rows and the versions they replace, what etl.refresh patches them for."""
     con = session.con
     threshold = int(settings.get("store.compact_files"))
     for table, (key, _) in FACTS.items():
         delta = f"{table}__delta"
         con.execute(f"drop view if exists temp.{table}")
+        patching = session.incremental and not session.everything
+        if patching:
+            con.execute(f"create or replace temp table {table}__changed as select * from {delta}")
         if con.execute(f"select count(*) from {delta}").fetchall()[0][0]:
             files = session.files(table)
             affected: list[str] = []
@@ -238,7 +330,11 @@ def commit(session: Session) -> None:
                     ).fetchall()
                 ]
             rows = f"select * from {delta}"
-            if affected:
+            if affected and patching:
+                con.execute(
+                    f"insert into {table}__changed by name select b.* from "
+                    f"{_read(session.parts, affected)} b semi join {delta} d using ({key})"
+                )
                 rows = (
                     f"select b.* from {_read(session.parts, affected)} b "
                     f"anti join {delta} d using ({key}) union all by name {rows}"
@@ -291,16 +387,21 @@ def compact_all(session: Session) -> dict[str, int]:
     return done
 
 
-def _partition_columns(con, table: str) -> str:
-    _, ts = FACTS[table]
+def partition_county(con, table: str, alias: str = "") -> str:
+    """The SQL of a record's county partition: its county_code when the table has one, else
+    the first 6 digits of its town code (`alias`: the record's table alias, with its dot)."""
     names = {c for c, _ in _columns(con, table)} | {
         r[0]
         for r in con.execute(
             "select column_name from duckdb_columns() where table_name = ?", [f"{table}__delta"]
         ).fetchall()
     }
-    county = "county_code" if "county_code" in names else "left(town_code, 6)"
-    return f"{county} as county, year({ts}) as year, month({ts}) as month"
+    return f"{alias}county_code" if "county_code" in names else f"left({alias}town_code, 6)"
+
+
+def _partition_columns(con, table: str) -> str:
+    _, ts = FACTS[table]
+    return f"{partition_county(con, table)} as county, year({ts}) as year, month({ts}) as month"
 
 
 def _replace(session: Session, table: str, removed: list[str], rows: str) -> None:
@@ -349,21 +450,39 @@ def _replace(session: Session, table: str, removed: list[str], rows: str) -> Non
             )
 
 
-def _create_view(session: Session, table: str, columns: list[tuple[str, str]]) -> None:
-    """The fact table as readers see it: the schema's `columns` over the explicit file list
-    (a column no file has yet is NULL)."""
-    con = session.con
-    files = session.files(table)
-    present = {
-        r[0]
-        for r in con.execute(f"describe select * from {_read(session.parts, files)}").fetchall()
-    }
+def _select(session: Session, files: list[str], columns: list[tuple[str, str]]) -> str:
+    """The schema's `columns` over an explicit file list (a column no file has is NULL)."""
+    source = _read(session.parts, files)
+    present = {r[0] for r in session.con.execute(f"describe select * from {source}").fetchall()}
     select = ", ".join(
         name if name in present else f"cast(null as {kind}) as {name}" for name, kind in columns
     )
-    con.execute(
-        f"create or replace view main.{table} as select {select} from {_read(session.parts, files)}"
-    )
+    return f"select {select} from {source}"
+
+
+def _create_view(session: Session, table: str, columns: list[tuple[str, str]]) -> None:
+    """The fact table as readers see it: the schema's `columns` over the explicit file list."""
+    body = _select(session, session.files(table), columns)
+    session.con.execute(f"create or replace view main.{table} as {body}")
+
+
+def relation(session: Session, table: str, partitions: list[tuple[str, int, int]]) -> str:
+    """A query of fact table `table` (after commit) reading only the files of `partitions`
+    (county, year, month), with the view's columns."""
+    columns = _columns(session.con, table)
+    if not partitions:
+        return "select " + ", ".join(f"cast(null as {k}) as {n}" for n, k in columns) + " limit 0"
+    files = [
+        r[0]
+        for r in session.con.execute(
+            "select path from store_files where table_name = $t and "
+            "list_contains($keys, concat_ws('/', county, year, month)) order by path",
+            {"t": table, "keys": ["/".join(map(str, p)) for p in partitions]},
+        ).fetchall()
+    ]
+    if not files:
+        return "select " + ", ".join(f"cast(null as {k}) as {n}" for n, k in columns) + " limit 0"
+    return _select(session, files, columns)
 
 
 def relink(catalog: Path, published: Path) -> None:

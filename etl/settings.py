@@ -408,10 +408,12 @@ SETTINGS: tuple[Setting, ...] = (
     # storage (issue 18, store helper): etl/parquet_store.py — docs/storage.md
     Setting(
         "store.format",
-        "duckdb",
-        "How a load writes the store: duckdb (one file per generation, copied whole by every "
-        "load) | parquet (facts as county/year/month Parquet files, one small catalog per "
-        "generation; a load writes only the partitions it changes).",
+        "parquet",
+        "How a load writes the store: parquet (facts as county/year/month Parquet files, one "
+        "small catalog per generation; a load writes only the partitions it changes and patches "
+        "the derived tables for the days it touched) | duckdb (one file per generation, copied "
+        "whole by every load; the format before issue 18). The next load converts a store "
+        "of the other format.",
         "PULSE_STORE_FORMAT",
     ),
     Setting(

@@ -206,10 +206,21 @@ class DemoCounty:
         return {"PULSE_DATA_DIR": str(where / "data"), "PULSE_CONFIG": str(where / "pulse.toml")}
 
     def copy(self, target: Path) -> dict[str, str]:
-        """A private copy of the data folder under `target` (the store generation's link is
-        relative, so the copy is complete); its environment."""
-        shutil.copytree(self.base / "data", target / "data", symlinks=True)
+        """A private copy of the data folder under `target`; its environment."""
+        copy_data(self.base / "data", target / "data")
         return self.environment(target)
+
+
+def copy_data(source: Path, target: Path) -> None:
+    """Copy a data folder: the store generation's link is relative; a Parquet-format catalog's
+    views name their files by absolute path, so the copy's catalogs are pointed at the copy's
+    own files (as `pulse restore` does), and a reader of the copy may read them."""
+    from etl import parquet_store, publish
+
+    shutil.copytree(source, target, symlinks=True)
+    published = target / "store" / "pulse.duckdb"
+    for _, catalog in publish.generations(published):
+        parquet_store.relink(catalog, published)
 
 
 def use_environment(mp: pytest.MonkeyPatch, environment: dict[str, str]) -> None:

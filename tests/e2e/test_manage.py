@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -30,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_data
 from tests.e2e.conftest import (
     DEMO_TOWN,
     OTHER_TOWN,
@@ -435,7 +434,7 @@ class Served:
 
 def test_records_survive_a_restart_and_a_backup_restore(demo_env, tmp_path):
     base = tmp_path / "a"
-    shutil.copytree(demo_env["PULSE_DATA_DIR"], base / "data", symlinks=True)
+    copy_data(Path(demo_env["PULSE_DATA_DIR"]), base / "data")
     env = {
         **demo_env,
         "PULSE_DATA_DIR": str(base / "data"),

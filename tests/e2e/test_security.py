@@ -19,7 +19,6 @@ import http.client
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from urllib.parse import quote, urlencode, urlparse
 import pytest
 import requests
 
-from tests.conftest import ROOT, TICKET_HEADER, ticket_row, write_csv
+from tests.conftest import ROOT, TICKET_HEADER, copy_data, ticket_row, write_csv
 from tests.e2e.conftest import (
     ACCOUNTS,
     DEMO_TOWN,
@@ -442,7 +441,7 @@ class _Server:
     to a file the test can read."""
 
     def __init__(self, demo_env: dict[str, str], base, toml: str, bind: str = "127.0.0.1"):
-        shutil.copytree(demo_env["PULSE_DATA_DIR"], base / "data", symlinks=True)
+        copy_data(Path(demo_env["PULSE_DATA_DIR"]), base / "data")
         (base / "pulse.toml").write_text(toml, encoding="utf-8")
         self.env = {
             **demo_env,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -27,7 +27,7 @@ from dashboard.domain.periods import named
 from dashboard.store import Store
 from dashboard.wall.data import KPIS
 from dashboard.wall.panels import rate_axis
-from tests.conftest import CASE_HEADER, ROOT, case_row, write_csv
+from tests.conftest import CASE_HEADER, ROOT, case_row, copy_data, write_csv
 from tests.e2e.conftest import WALL_TOKEN, free_port
 
 pytestmark = pytest.mark.browser
@@ -388,7 +388,7 @@ class _Server:
 @pytest.fixture(scope="module")
 def kiosk(demo_env, tmp_path_factory):
     base = tmp_path_factory.mktemp("wall")
-    shutil.copytree(demo_env["PULSE_DATA_DIR"], base / "data", symlinks=True)
+    copy_data(Path(demo_env["PULSE_DATA_DIR"]), base / "data")
     (base / "pulse.toml").write_text("[wall]\nstale_hours = 1000000\n", encoding="utf-8")
     env = {
         **demo_env,
