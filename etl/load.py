@@ -125,8 +125,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def connect_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
+    """The load's connection to its work file, within store.load_memory_limit."""
+    return duckdb.connect(
+        str(path), config={"memory_limit": str(settings.get("store.load_memory_limit"))}
+    )
+
+
 def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path))
+    con = connect_for_writing(path)
     # a catalog of the Parquet format written as a single file again (store.format changed
     # back): its fact views become tables of the schema, filled from their files
     views = [
@@ -167,7 +174,7 @@ def _new_generation(
         schema = parquet_store.schema_columns(SCHEMA_SQL.read_text(encoding="utf-8"))
         patch = parquet_store.patchable(previous, schema, refresh.DERIVED, marts_version())
     with publish.next_generation(published, copy=patch or not parquet) as work:
-        con = duckdb.connect(str(work)) if patch else open_for_writing(work)
+        con = connect_for_writing(work) if patch else open_for_writing(work)
         try:
             facts = None
             if patch:

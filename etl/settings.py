@@ -422,6 +422,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Parquet format: a partition (county, year, month) holding more files than this after a "
         "load is rewritten as one file (`pulse compact` rewrites every partition of 2 or more).",
     ),
+    Setting(
+        "store.load_memory_limit",
+        "40%",
+        "DuckDB memory limit of a load (a size like 4GB, or a share of the machine's memory): "
+        "beyond it a load's work tables spill to the store's temporary folder instead of "
+        "taking the memory the dashboard's workers need.",
+        "PULSE_LOAD_MEMORY_LIMIT",
+    ),
     # operations (issue 14): logs, health, inbox, backups — docs/deploy.md
     Setting(
         "logs.rotate",
