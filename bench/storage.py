@@ -22,11 +22,13 @@ import statistics
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import PY, WORK, demo_exports, machine, run_measured, table
 from bench.etl_load import FLOOR_SCRIPT, one_more_day, utf8_copies
+from etl import parquet_store
 
 FORMATS = ("duckdb", "parquet")
 
@@ -56,6 +58,16 @@ def _store_bytes(data: Path) -> tuple[float, float, int]:
     )
 
 
+def _derived_refresh(data: Path) -> str:
+    """How the current generation's derived tables were made: patched | whole."""
+    con = duckdb.connect(str((data / "store" / "pulse.duckdb").resolve()), read_only=True)
+    try:
+        found = con.execute("select value from store_meta where key = 'derived_refresh'").fetchall()
+        return found[0][0] if found else "whole"
+    finally:
+        con.close()
+
+
 def _months(exports: Path) -> list[tuple[str, list[Path]]]:
     """The exports grouped by month (hotline quarters in their first month), oldest first;
     the reference files go with the first month."""
@@ -83,7 +95,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-growth", action="store_true", help="skip the month-by-month loads")
+    ap.add_argument("--formats", default=",".join(FORMATS), help="duckdb,parquet or one")
+    ap.add_argument("--days", type=int, default=3, help="days loaded one after another")
     args = ap.parse_args()
+    formats = [f for f in args.formats.split(",") if f in FORMATS]
     exports = demo_exports(args.scale)
     plain, rows = utf8_copies(exports)
     files = sorted(str(p) for p in plain.glob("*.csv"))
@@ -100,7 +115,7 @@ def main() -> None:
     ft = statistics.median(floor_t)
 
     full: dict[str, tuple[float, float, tuple]] = {}
-    for fmt in FORMATS:
+    for fmt in formats:
         ts, ms = [], []
         for _ in range(args.runs):
             data = base / f"full-{fmt}"
@@ -112,19 +127,38 @@ def main() -> None:
 
     extra = one_more_day(exports)
     extra_rows = pl.read_csv(extra, infer_schema=False).height
-    inc: dict[str, tuple[float, float, int]] = {}
-    for fmt in FORMATS:
-        ts, ms = [], []
+    # the next days: the same day's cases under other ids, loaded one after another into a
+    # copy of the full store (each run starts from a fresh copy)
+    days = [extra]
+    for i in range(1, args.days):
+        text = extra.read_text(encoding="utf-8").splitlines(keepends=True)
+        day = extra.with_name(f"{extra.stem}-{i}.csv")
+        day.write_text(
+            text[0] + "".join(f"{chr(ord('N') + i)}{line[1:]}" for line in text[1:]),
+            encoding="utf-8",
+        )
+        days.append(day)
+    inc: dict[str, list[tuple[float, float, int, str]]] = {}
+    for fmt in formats:
+        per_day: list[list[tuple[float, float, int, str]]] = [[] for _ in days]
         for _ in range(args.runs):
             copy = base / f"inc-{fmt}"
             shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(base / f"full-{fmt}", copy, symlinks=True)
-            before = {p.name for p in (copy / "store").rglob("*.parquet")}
-            t, m = _load(copy, fmt, extra)
-            after = {p.name for p in (copy / "store").rglob("*.parquet")}
-            ts.append(t)
-            ms.append(m)
-        inc[fmt] = (statistics.median(ts), statistics.median(ms), len(after - before))
+            parquet_store.copy_data(base / f"full-{fmt}", copy)
+            for i, day in enumerate(days):
+                before = {p.name for p in (copy / "store").rglob("*.parquet")}
+                t, m = _load(copy, fmt, day)
+                after = {p.name for p in (copy / "store").rglob("*.parquet")}
+                per_day[i].append((t, m, len(after - before), _derived_refresh(copy)))
+        inc[fmt] = [
+            (
+                statistics.median(r[0] for r in runs),
+                statistics.median(r[1] for r in runs),
+                runs[-1][2],
+                runs[-1][3],
+            )
+            for runs in per_day
+        ]
 
     print(f"## Storage at scale {args.scale:g} — median of {args.runs} run(s)\n\n{machine()}\n")
     print(
@@ -150,19 +184,21 @@ def main() -> None:
                         f"{full[fmt][2][0]:.1f}",
                         f"{full[fmt][2][1]:.1f}",
                     ]
-                    for fmt in FORMATS
+                    for fmt in formats
                 ],
                 *[
                     [
-                        f"one more day, store.format = {fmt} ({inc[fmt][2]} new Parquet files)",
+                        f"day {i + 1} after the year, store.format = {fmt} "
+                        f"({files} new Parquet files, derived tables {how})",
                         f"{extra_rows:,}",
-                        f"{inc[fmt][0]:.2f}",
+                        f"{t:.2f}",
                         "",
-                        f"{inc[fmt][1]:.0f}",
+                        f"{m:.0f}",
                         "",
                         "",
                     ]
-                    for fmt in FORMATS
+                    for fmt in formats
+                    for i, (t, m, files, how) in enumerate(inc[fmt])
                 ],
             ],
         )
@@ -171,7 +207,7 @@ def main() -> None:
         return
     months = _months(exports)
     grown: dict[str, list[tuple[float, float, tuple]]] = {}
-    for fmt in FORMATS:
+    for fmt in formats:
         data = base / f"grow-{fmt}"
         shutil.rmtree(data, ignore_errors=True)
         grown[fmt] = []
@@ -180,12 +216,12 @@ def main() -> None:
             grown[fmt].append((t, m, _store_bytes(data)))
     print("\n### One `pulse load` per month as the store grows\n")
     header = ["month", "files"]
-    for fmt in FORMATS:
+    for fmt in formats:
         header += [f"{fmt} s", f"{fmt} peak RSS MB", f"{fmt} store MB"]
     body = []
     for i, (month, paths) in enumerate(months):
         row = [month, str(len(paths))]
-        for fmt in FORMATS:
+        for fmt in formats:
             t, m, (cat, parq, _) = grown[fmt][i]
             row += [f"{t:.1f}", f"{m:.0f}", f"{cat + parq:.0f}"]
         body.append(row)

@@ -211,9 +211,9 @@ class CaseQuery:
     def page_sql(self, start: int, end: int) -> tuple[str, dict]:
         """One block of grid rows [start, end), timestamps as text.
 
-        The block is found on the sort keys and row ids alone, and only its rows are then
-        read whole (a row-id join the scan resolves directly): sorting a year of cases
-        never carries their text columns along.
+        The block is found on the sort keys and case ids alone, and only its rows are then
+        read whole (joined back on case_id, which both store formats have — a Parquet
+        view has no row ids): sorting a year of cases never carries their text columns along.
         """
         params = _Params()
         select = ", ".join(
@@ -228,10 +228,10 @@ class CaseQuery:
         limit = params.bind(max(0, min(int(end) - int(start), 1000)))
         offset = params.bind(max(0, int(start)))
         sql = (
-            f"with block as (select c.rowid as rid, {keys}, c.case_id as tie "
+            f"with block as (select {keys}, c.case_id as tie "
             f"from cases c{self._towns_join()} where {self._where(params)} "
             f"order by {order}, tie limit {limit} offset {offset}) "
-            f"select {select} from block join cases c on c.rowid = block.rid "
+            f"select {select} from block join cases c on c.case_id = block.tie "
             f"left join towns t on t.town_code = c.town_code "
             f"order by {again}, block.tie"
         )

@@ -485,6 +485,18 @@ def relation(session: Session, table: str, partitions: list[tuple[str, int, int]
     return _select(session, files, columns)
 
 
+def copy_data(source: Path, target: Path) -> None:
+    """Copy a data folder (tests, bench): the generation link is relative; a catalog's views
+    name their files by absolute path, so the copy's catalogs are pointed at the copy's own
+    files (as `pulse restore` does), which a reader of the copy may read."""
+    from etl import publish
+
+    shutil.copytree(source, target, symlinks=True)
+    published = target / "store" / "pulse.duckdb"
+    for _, catalog in publish.generations(published):
+        relink(catalog, published)
+
+
 def relink(catalog: Path, published: Path) -> None:
     """Point a catalog's views at the parts folder of `published` (a restored backup: the
     views named the files where the backup was taken)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -212,15 +211,10 @@ class DemoCounty:
 
 
 def copy_data(source: Path, target: Path) -> None:
-    """Copy a data folder: the store generation's link is relative; a Parquet-format catalog's
-    views name their files by absolute path, so the copy's catalogs are pointed at the copy's
-    own files (as `pulse restore` does), and a reader of the copy may read them."""
-    from etl import parquet_store, publish
+    """Copy a data folder, its Parquet catalogs pointed at the copy's files."""
+    from etl import parquet_store
 
-    shutil.copytree(source, target, symlinks=True)
-    published = target / "store" / "pulse.duckdb"
-    for _, catalog in publish.generations(published):
-        parquet_store.relink(catalog, published)
+    parquet_store.copy_data(source, target)
 
 
 def use_environment(mp: pytest.MonkeyPatch, environment: dict[str, str]) -> None:

@@ -4,7 +4,6 @@ their own towns' lines only."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from dashboard.auth.access import AccessDenied, acting_as
@@ -80,13 +79,18 @@ def test_windows_are_judged_when_the_cases_carry_them(pulse_env, reference_files
     from dashboard.auth.access import SYSTEM
     from dashboard.manage import explanations
     from dashboard.store import Store
-    from etl import publish, settings
     from etl.load import load
 
+    # 受理窗口 is an optional column of the cases export (contract §3a): loaded as a file has it
     cases = [
-        case_row(
-            f"W{i}", 受理时间=f"2026-10-{12 + i} 09:00:00", 办结时间=f"2026-10-{12 + i} 15:00:00"
-        )
+        [
+            *case_row(
+                f"W{i}",
+                受理时间=f"2026-10-{12 + i} 09:00:00",
+                办结时间=f"2026-10-{12 + i} 15:00:00",
+            ),
+            "A" if i < 3 else "B",
+        ]
         for i in range(5)
     ]
     ratings = {"W0": "5", "W1": "2", "W3": "5", "W4": "5"}
@@ -95,17 +99,10 @@ def test_windows_are_judged_when_the_cases_carry_them(pulse_env, reference_files
         for c, r in ratings.items()
     ]
     files = [
-        write_csv(tmp_path / "cases.csv", CASE_HEADER, cases),
+        write_csv(tmp_path / "cases.csv", [*CASE_HEADER, "受理窗口"], cases),
         write_csv(tmp_path / "evals.csv", EVAL_HEADER, evals),
     ]
     assert load([*reference_files, *files]).exit_code == 0
-    generation = publish.current_file(settings.store_path())
-    con = duckdb.connect(str(generation))
-    con.execute("alter table cases add column if not exists window_name varchar")
-    con.execute(
-        "update cases set window_name = case when case_id in ('W0','W1','W2') then 'A' else 'B' end"
-    )
-    con.close()
     with acting_as(SYSTEM):
         found = explanations.lines(Store(access=SYSTEM), MONTH)
     assert [(x.dept_name, x.window_name) for x in found] == [("社保", ""), ("社保", "A")]
