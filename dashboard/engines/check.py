@@ -160,18 +160,22 @@ def duckdb_signals(con: duckdb.DuckDBPyConnection, values: dict) -> pl.DataFrame
     return con.sql(port.render(port.expand(port.signals_query(), values), "duckdb")).pl()
 
 
-def spark_results(found: lake.Lake, values_list: list[dict]) -> list[dict[str, pl.DataFrame]]:
-    """For each parameter set: the figures per county and per town and the signals, from one
-    Spark session over the lake's files (the rollups built once)."""
+def spark_results(
+    found: lake.Lake, values_list: list[dict], signals: list[bool] | None = None
+) -> list[dict[str, pl.DataFrame]]:
+    """For each parameter set: the figures per county and per town and (where `signals` says,
+    default always) the 体外循环 signals, from one Spark session over the lake's files (the
+    rollups built once)."""
     from dashboard.engines import spark
 
     out = []
     with spark.session() as session:
         spark.register(session, found)
         spark.build_rollups(session)
-        for values in values_list:
+        for values, judged in zip(values_list, signals or [True] * len(values_list), strict=True):
             got = {level: spark.figures(session, level, values) for level in LEVELS}
-            got["signals"] = spark.signals(session, values)
+            if judged:
+                got["signals"] = spark.signals(session, values)
             out.append(got)
     return out
 
@@ -247,40 +251,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--counties", type=int, default=2)
     ap.add_argument("--scale", type=float, default=0.02)
     ap.add_argument("--work", type=Path, help="folder for the demo and the store (default: temp)")
+    ap.add_argument("--out", type=Path, help="also write the report to this file")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="spark-check-") as tmp:
         text, failures = report(args.work or Path(tmp), args.counties, args.scale)
     sys.stdout.write(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
     return 1 if failures else 0
 
 
-def compare(city: City, sidecar: Path, periods: dict[str, dict]) -> list[dict]:
-    """Every comparison for every period: per level and for the signals, the three frames
-    (product, duckdb, spark) and their differences."""
+def compare(
+    city: City, sidecar: Path, periods: dict[str, dict], signals: tuple[str, ...] | None = None
+) -> list[dict]:
+    """Every comparison for every period: per level and for the signals (of the periods named
+    by `signals`, default all: Spark's signal query is its slowest), the three frames
+    (product, duckdb, spark) and their differences. Without its signals a period's names
+    figure (outside_system_depts) is the product's on every side: not compared."""
     found = open_lake(city, sidecar)
     towns = pl.read_parquet(found.reference["towns"]).select("town_code", "town_name")
-    sparked = spark_results(found, list(periods.values()))
+    judged = [signals is None or name in signals for name in periods]
+    sparked = spark_results(found, list(periods.values()), judged)
     store = product_store(city)
     con = duckdb.connect()
     prepare_duckdb(con, found)
     out = []
     try:
         for (name, values), spark in zip(periods.items(), sparked, strict=True):
-            signals = {
-                "product": product_signals(store, values),
-                "duckdb": duckdb_signals(con, values),
-                "spark": spark["signals"],
+            product = product_signals(store, values)
+            found_signals = {
+                "product": product,
+                "duckdb": duckdb_signals(con, values) if "signals" in spark else product,
+                "spark": spark.get("signals", product),
             }
             for level in LEVELS:
                 frames = {
                     "product": product_figures(store, level, values),
                     "duckdb": with_names(
-                        duckdb_figures(con, level, values), signals["duckdb"], towns
+                        duckdb_figures(con, level, values), found_signals["duckdb"], towns
                     ),
-                    "spark": with_names(spark[level], signals["spark"], towns),
+                    "spark": with_names(spark[level], found_signals["spark"], towns),
                 }
                 out.append(_result(name, values, level, frames, ()))
-            out.append(_result(name, values, "signals", signals, SIGNAL_KEYS))
+            if "signals" in spark:
+                out.append(_result(name, values, "signals", found_signals, SIGNAL_KEYS))
     finally:
         con.close()
     return out

@@ -42,7 +42,10 @@ def results(city):
     found, sidecar = city
     as_of = check.store_as_of(found.store)
     periods = {"30 days": check.parameters(as_of, 30), "365 days": check.parameters(as_of, 365)}
-    return {(r["period"], r["level"]): r for r in check.compare(found, sidecar, periods)}
+    # the signals of the year only: Spark's slowest query, and the period where every kind
+    # of signal flags (30 days flag 应进未进 only at this scale)
+    compared = check.compare(found, sidecar, periods, signals=("365 days",))
+    return {(r["period"], r["level"]): r for r in compared}
 
 
 def test_the_lake_is_exactly_the_files_the_published_catalog_names(city, tmp_path):
@@ -103,13 +106,12 @@ def test_every_figure_of_every_county_and_town_agrees(results):
 
 
 def test_every_outside_system_signal_of_every_department_agrees(results):
-    for period in ("30 days", "365 days"):
-        r = results[(period, "signals")]
-        assert r["diff"] == [], (period, r["diff"][:5])
-        spark = r["frames"]["spark"]
-        assert set(spark["signal"]) == set(outside_system.SIGNALS)
-        assert {"value", "threshold", "volume", "hits", "flagged"} <= set(spark.columns)
-    year = results[("365 days", "signals")]["frames"]["product"]
+    r = results[("365 days", "signals")]
+    assert r["diff"] == [], r["diff"][:5]
+    spark = r["frames"]["spark"]
+    assert set(spark["signal"]) == set(outside_system.SIGNALS)
+    assert {"value", "threshold", "volume", "hits", "flagged"} <= set(spark.columns)
+    year = r["frames"]["product"]
     assert year.select("town_code", "dept_name").n_unique() > 200
     flagged = year.filter(pl.col("flagged"))
     assert flagged["town_code"].str.slice(0, 6).n_unique() == 2
