@@ -38,10 +38,11 @@ demo: venv
 bench: venv sysdeps
 	$(UV) run python bench/run.py --scale $(or $(SCALE),1)
 
-## spark-check: DuckDB against Spark SQL (local mode) on every figure of a 2-county demo
-## (needs Java 17: make sysdeps as root); COUNTIES=N, SCALE=S to change the demo
+## spark-check: the product against DuckDB and Spark SQL (local mode) on every figure and 体外循环
+## signal of a 2-county demo in one Parquet-format store (needs Java 17: make sysdeps as root);
+## COUNTIES=N, SCALE=S to change the demo; writes bench/results/spark-check.md
 spark-check: venv sysdeps
-	$(UV) run python -m dashboard.engines.check --counties $(or $(COUNTIES),2) --scale $(or $(SCALE),0.02)
+	$(UV) run python -m dashboard.engines.check --counties $(or $(COUNTIES),2) --scale $(or $(SCALE),0.02) --out bench/results/spark-check.md
 
 ## spark-bench: DuckDB against Spark local mode on the same queries at a few sizes
 spark-bench: venv sysdeps

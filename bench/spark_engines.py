@@ -1,13 +1,17 @@
 """DuckDB against Spark SQL (local mode) on the same queries over the same Parquet, at a few
 sizes: 1, 2, 4 … demo counties (issue 18 point 4). Writes bench/results/spark-engines.md.
 
+The Parquet is the product's own: `pulse demo --counties N` (the largest size) loaded into one
+Parquet-format store; a size of n counties reads the files of the first n counties that the
+published catalog names (etl/lake.py).
+
     make spark-bench                                  # 1, 2 and 4 counties at scale 0.25
     uv run python bench/spark_engines.py --scale 0.25 --counties 1,2,4 --runs 3
 
 The queries are the port's (dashboard/engines/port.py): the mart SQL inlined and printed in
 each engine's dialect, so both engines run the very same definitions.
-- rollups: rollups/01_daily.sql over all facts (what a load builds), materialised (DuckDB temp
-  tables; Spark `CACHE TABLE … AS`, eager);
+- rollups: rollups/*.sql over all facts (what a load builds: the daily rollups and the
+  体外循环 ones), materialised (DuckDB temp tables; Spark `CACHE TABLE … AS`, eager);
 - figures per county / per town for 30 and 365 days from the rollups (what a page asks);
 - raw: the same figures straight from the flags over the facts (indicator_counts_raw).
 Both engines get 2 threads (Spark local[2], 4 shuffle partitions, 1 GB driver). Spark's
@@ -49,16 +53,18 @@ def main() -> None:
     import duckdb
 
     from dashboard.engines import check, port, spark
+    from etl.demo.city import county_code
 
-    base = WORK / f"spark-{args.scale:g}"
-    counties = check.build_demo(base, max(sizes), args.scale)
-    as_of = check.store_as_of(counties[0].store)
+    base = WORK / f"spark-{args.scale:g}-{max(sizes)}"
+    city = check.build_demo(base, max(sizes), args.scale)
+    as_of = check.store_as_of(city.store)
     periods = {"30 d": check.parameters(as_of, 30), "365 d": check.parameters(as_of, 365)}
     queries = [
         (f"figures per {level}, {name}", port.figures_query(level), values)
         for name, values in periods.items()
         for level in ("county", "town")
     ]
+    queries.append(("体外循环 signals, 365 d", port.signals_query(), periods["365 d"]))
     queries.append(
         (
             "raw (flags over facts) per town, 365 d",
@@ -66,36 +72,32 @@ def main() -> None:
             periods["365 d"],
         )
     )
+    codes = [county_code(k) for k in range(1, max(sizes) + 1)]
 
     rows = []
     start = time.perf_counter()
     with spark.session() as session:
         session_start = time.perf_counter() - start
         for n in sizes:
-            root = base / f"parquet-{n}"
-            if not (root / ".complete").exists():
-                check.publish_parquet(counties[:n], root)
-                (root / ".complete").touch()
+            found = check.open_lake(city, base / "sidecar", tuple(codes[:n]))
             con = duckdb.connect()
             con.execute("set threads = 2")
-            cases = con.execute(
-                f"select count(*) from read_parquet('{root}/cases/*/*/*/*.parquet')"
-            ).fetchone()[0]
+            cases = sum(_rows(con, f) for f in found.facts["cases"])
             label = f"{n} × scale {args.scale:g} ({cases:,} cases)"
 
             # rollups: once per engine (a load's work), then the queries read them
             lake_views = time.perf_counter()
-            check.prepare_duckdb(con, root)
+            check.prepare_duckdb(con, found)
             duck_rollups = time.perf_counter() - lake_views
             session.catalog.clearCache()
             t = time.perf_counter()
-            spark.register(session, root)
+            spark.register(session, found)
             for name, select in port.rollup_statements("spark"):
                 session.catalog.dropTempView(name)  # the previous size's
                 with spark.quiet_sockets():
                     session.sql(f"cache table {name} as {select}")
             spark_rollups = time.perf_counter() - t
-            what = "rollups (rollups/01_daily.sql, all facts)"
+            what = "rollups (rollups/*.sql, all facts)"
             rows.append([label, what, duck_rollups, spark_rollups])
 
             for title, query, values in queries:
@@ -123,6 +125,10 @@ def main() -> None:
     )
     print(text)
     args.out.write_text(text, encoding="utf-8")
+
+
+def _rows(con, file: str) -> int:
+    return con.execute("select count(*) from read_parquet(?)", [file]).fetchall()[0][0]
 
 
 def _pyspark_version() -> str:

@@ -1,124 +1,136 @@
-"""The store's tables as Hive-partitioned Parquet (county/year/month), for engines other than
-DuckDB (issue 18 point 3: Spark SQL over the same files).
+"""A published Parquet-format store as other engines read it (issue 18 point 3: Spark SQL over
+the product's own files).
 
-Two doors, so that the engines never care where the files came from:
+The product publishes its facts itself (store.format = "parquet", etl/parquet_store.py): each
+generation is a small DuckDB catalog whose table `store_files` names exactly the Parquet files
+of cases, evaluations and hotline_tickets under `<store>/pulse.parts/<table>/county=/year=/
+month=/`. `parquet_tables(store, sidecar)` is the one door other engines use:
 
-- `parquet_tables(root)`: table name → the glob an engine reads. Today it points at a folder
-  written by `export_store`; when the loader publishes Parquet generations itself (issue 18
-  point 1, a manifest per generation), this one function reads that manifest instead.
-- `export_store(store_file, root)`: COPY a DuckDB store's tables to that layout. The facts
-  go to `<table>/county=<6 digits>/year=<yyyy>/month=<m>/`, county = the first six digits of
-  town_code (the statistical division code of the county); the small reference tables are
-  partitioned by county only; the working-day calendar is one file shared by every county.
+- the facts: per table, the explicit list of files the current generation's `store_files`
+  names — never a glob, so a file no catalog names (a killed load's, anybody else's) is never
+  read, and a reader sees exactly one generation;
+- the small reference tables the definitions read (towns, departments, calendar_days) live
+  inside the catalog, which Spark cannot open: they are written once per generation, from the
+  catalog, as Parquet files into a sidecar folder the caller chooses (never inside
+  `pulse.parts/`: the loader deletes every file there that no catalog names). A fact table
+  with no file yet gets an empty file with its schema there, so every engine sees every table.
 
-Derived state the loader computes is exported as stored, not recomputed by other engines:
+Derived state the loader computes is read as stored, not recomputed by other engines:
 `cases.deadline_at` (working days and 特别程序, etl/calendar.py) and `cases.evaluated`
 (评价率's numerator). See docs/distributed.md.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-# fact table → the time its rows are partitioned by (the day the indicators select on)
-FACTS: dict[str, str] = {
-    "cases": "accepted_at",
-    "evaluations": "rated_at",
-    "hotline_tickets": "received_at",
-}
-# reference data per county
-REFERENCE: tuple[str, ...] = ("towns", "departments")
-# one table for every county: the statutory working-day calendar (调休 included)
-SHARED: tuple[str, ...] = ("calendar_days",)
-TABLES: tuple[str, ...] = (*FACTS, *REFERENCE, *SHARED)
+from etl import publish, settings
+from etl.parquet_store import FACTS, is_parquet, parts_dir
 
-# columns that carry a town code (or start with one): remapped by `county_code=`
-_CODED = ("town_code", "case_id", "eval_id", "ticket_id")
+# the small tables of the catalog the ported definitions read
+REFERENCE: tuple[str, ...] = ("towns", "departments", "calendar_days")
+TABLES: tuple[str, ...] = (*FACTS, *REFERENCE)
+_DONE = ".complete"
 
 
-def parquet_tables(root: str | Path) -> dict[str, str]:
-    """Table name → the Parquet glob an engine reads (hive partitions below the table)."""
-    root = Path(root)
-    out = {}
-    for table in TABLES:
-        depth = 3 if table in FACTS else 1 if table in REFERENCE else 0
-        out[table] = str(root / table / ("*/" * depth) / "*.parquet").replace("//", "/")
-    return out
+@dataclass(frozen=True)
+class Lake:
+    """One published generation as files: what an engine registers as its tables."""
+
+    catalog: Path  # the generation's catalog (pulse.gNNNNNN.duckdb)
+    facts: dict[str, tuple[str, ...]]  # fact table → absolute paths store_files names
+    reference: dict[str, Path]  # small table (or empty fact table) → its sidecar file
+    counties: tuple[str, ...] | None  # the counties kept (None: all)
+
+    @property
+    def generation(self) -> int:
+        return int(self.catalog.stem.rsplit(".g", 1)[1])
+
+    def files(self, table: str) -> tuple[str, ...]:
+        """The Parquet files of `table` (a fact table with none: its empty sidecar file)."""
+        if self.facts.get(table):
+            return self.facts[table]
+        return (str(self.reference[table]),)
+
+    def tables(self) -> dict[str, tuple[str, ...]]:
+        return {table: self.files(table) for table in TABLES}
 
 
-def export_store(
-    store_file: str | Path, root: str | Path, county_code: str | None = None
-) -> dict[str, int]:
-    """Write a store's tables under root as Parquet; returns rows written per table.
-
-    county_code rewrites the first six digits of every town code (and of ids that start with
-    one) to that code: a second demo county from a demo store (tests and bench, until
-    `pulse demo --counties N` exists). Counties already under root stay; the calendar is
-    overwritten (one calendar for all).
-    """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(store_file), read_only=True)
+def parquet_tables(
+    store: str | os.PathLike | None, sidecar: str | os.PathLike, counties: Iterable[str] = ()
+) -> Lake:
+    """The published generation of a Parquet-format store (a store file or folder; None: the
+    configured one) as files: the facts its `store_files` names, the reference tables written
+    to `sidecar` (once per generation and county selection). counties: only the partitions
+    (and towns) of these counties (bench: 1 of N counties); empty: all."""
+    published = settings.store_path(store)
+    catalog = publish.current_file(published)
+    if catalog is None:
+        raise FileNotFoundError(f"store {published} has no published generation")
+    chosen = tuple(sorted(set(counties))) or None
+    con = duckdb.connect(str(catalog), read_only=True)
     try:
-        rows = {}
-        for table in TABLES:
-            select = _select(con, table, county_code)
-            rows[table] = con.execute(f"select count(*) from ({select})").fetchone()[0]
-            if table in FACTS:
-                at = FACTS[table]
-                query = (
-                    f"select *, left(town_code, 6) as county, year({at}) as year, "
-                    f"month({at}) as month from ({select})"
-                )
-                options = "partition_by (county, year, month)"
-            elif table in REFERENCE:
-                # departments with no town (county level) belong to no county partition: they
-                # do not enter any figure (figures are per town)
-                query = f"select *, left(town_code, 6) as county from ({select})"
-                query += " where town_code is not null"
-                options = "partition_by (county)"
-            else:
-                target = root / table
-                target.mkdir(exist_ok=True)
-                con.execute(f"copy ({select}) to '{target / 'part-0.parquet'}' (format parquet)")
-                continue
-            con.execute(
-                f"copy ({query}) to '{root / table}' (format parquet, {options}, "
-                "overwrite_or_ignore true, filename_pattern 'part-{i}')"
+        if not is_parquet(con):
+            raise ValueError(
+                f'{catalog} is not a Parquet-format store: set store.format = "parquet" '
+                "(PULSE_STORE_FORMAT=parquet) and load, or run `pulse rebuild`"
             )
-        return rows
+        parts = parts_dir(published)
+        rows = con.execute(
+            "select table_name, path from store_files "
+            "where $counties is null or list_contains($counties, county) "
+            "order by table_name, path",
+            {"counties": list(chosen) if chosen else None},
+        ).fetchall()
+        facts = {table: tuple(str(parts / p) for t, p in rows if t == table) for table in FACTS}
+        folder = Path(sidecar) / (catalog.stem + (f"-{'_'.join(chosen)}" if chosen else ""))
+        empty = tuple(t for t in FACTS if not facts[t])
+        reference = {t: folder / f"{t}.parquet" for t in (*REFERENCE, *empty)}
+        if not (folder / _DONE).exists():
+            _write_reference(con, folder, reference, chosen)
     finally:
         con.close()
+    return Lake(catalog, facts, reference, chosen)
 
 
-def _select(con, table: str, county_code: str | None) -> str:
-    if county_code is None:
-        return f"select * from {table}"
-    if len(county_code) != 6 or not county_code.isdigit():
-        raise ValueError(f"county code must be six digits, not {county_code!r}")
-    names = [r[0] for r in con.execute(f"select name from pragma_table_info('{table}')").fetchall()]
-    source = con.execute("select left(min(town_code), 6) from towns").fetchone()[0]
-    replaced = [
-        f"case when starts_with({n}, '{source}') then '{county_code}' || substr({n}, 7) "
-        f"else {n} end as {n}"
-        for n in names
-        if n in _CODED
-    ]
-    if not replaced:
-        return f"select * from {table}"
-    return f"select * replace ({', '.join(replaced)}) from {table}"
-
-
-def duckdb_views(con: duckdb.DuckDBPyConnection, root: str | Path) -> None:
-    """Views named like the store's tables over the Parquet under root (hive columns county,
-    year, month as text and integers)."""
-    for table, glob in parquet_tables(root).items():
-        hive = (
-            "hive_partitioning = true, hive_types_autocast = false"
-            if table != "calendar_days"
-            else ""
+def _write_reference(con, folder: Path, files: dict[str, Path], counties) -> None:
+    """The reference tables from the catalog into `folder`, published by one rename (a
+    reader of the sidecar never sees half of it)."""
+    work = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for table, target in files.items():
+        where = ""
+        if table in FACTS:
+            where = " where false"  # its schema only: the generation has no file of it yet
+        elif counties and table != "calendar_days":
+            listed = ", ".join(f"'{c}'" for c in counties)  # six digits each (store_files)
+            where = f" where town_code is null or left(town_code, 6) in ({listed})"
+        con.execute(
+            f"copy (select * from {table}{where}) to '{work / target.name}' "
+            "(format parquet, compression zstd)"
         )
-        args = f"'{glob}'" + (f", {hive}" if hive else "")
-        con.execute(f"create or replace view {table} as select * from read_parquet({args})")
+    (work / _DONE).touch()
+    try:
+        work.rename(folder)
+    except OSError:  # another process wrote the same generation's sidecar first
+        if not (folder / _DONE).exists():
+            raise
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def duckdb_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Views named like the store's tables over the lake's files (explicit lists, as the
+    catalog's own views: columns by name across files, no partition columns from paths)."""
+    for table, files in lake.tables().items():
+        listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+        con.execute(
+            f"create or replace view {table} as select * from read_parquet({listed}, "
+            "union_by_name = true, hive_partitioning = false)"
+        )

@@ -1,20 +1,25 @@
 """The indicator definitions, read from their one source, in any engine's SQL (issue 18 point 3).
 
 The definitions are DuckDB SQL (etl/sql, by layer): the scalar rules
-(flags/00_rules.sql), the flag macros (flags/01_records.sql), the rollups
-(rollups/01_daily.sql), the counts macro (marts/01_indicators.sql), and the figure lines of
-the registry (dashboard/domain/indicators.py `select_sql`). Other engines have no macros, so
-this module reads those files with sqlglot and:
+(flags/00_rules.sql, flags/02_outside_system.sql), the flag macros (flags/01_records.sql,
+flags/02_outside_system.sql), the rollups (rollups/01_daily.sql, rollups/02_outside_system.sql),
+the counts macro (marts/01_indicators.sql), the 体外循环 signals macro
+(marts/02_outside_system.sql), and the figure lines of the registry
+(dashboard/domain/indicators.py `select_sql`). Other engines have no macros, so this module
+reads those files with sqlglot and:
 
-1. splits them into statements and keeps the macros (name, parameters, defaults, body) and
-   the rollup tables (`create or replace table NAME as select …`);
+1. splits them into statements and keeps the macros (name, parameters, defaults, body), the
+   rollup tables (`create or replace [temp] table NAME as select …`, in order) and the views;
+   `drop table` statements only clean up a load's intermediate tables and are skipped;
 2. expands a query: the parameters become literals, every scalar macro call becomes its
    expression, every table macro call in a FROM becomes the macro's body as a subquery
    (recursively), `query_table(src)` becomes the table named;
 3. rewrites the few DuckDB forms other engines lack into the subset both share
-   (`union all by name` → explicit columns, an interval with no unit → seconds, an empty
-   list → a typed empty array);
-4. prints the result in the engine's dialect (`.sql("spark")`, `.sql("duckdb")`).
+   (`* exclude (…)` → the columns named, `union all by name` → explicit columns, an interval
+   with no unit → seconds, an empty list → a typed empty array);
+4. prints the result in the engine's dialect (`.sql("spark")`, `.sql("duckdb")`), with the
+   two forms whose meaning differs written out for Spark (`epoch(a - b)`: seconds between two
+   timestamps; a decimal literal: a double, as DuckDB divides).
 
 Nothing here states a formula: a changed flag in flags/01_records.sql changes the Spark SQL
 too.
@@ -37,13 +42,17 @@ from sqlglot.tokens import Tokenizer, TokenType
 from dashboard.domain import indicators
 
 SQL = Path(__file__).resolve().parents[2] / "etl" / "sql"
-# rules → flags → rollups → indicator counts; 体外循环 (a names indicator) is not ported yet,
-# and staging/ keeps load-time state (other engines read the stored columns)
+# rules → flags → rollups → indicator counts and 体外循环 signals, in the loader's order;
+# staging/ keeps load-time state (other engines read the stored columns) and
+# marts/03_counties.sql is reference data (a town's county is digits 1-6 of its code)
 MODELS = (
     "flags/00_rules.sql",
     "flags/01_records.sql",
+    "flags/02_outside_system.sql",
     "rollups/01_daily.sql",
+    "rollups/02_outside_system.sql",
     "marts/01_indicators.sql",
+    "marts/02_outside_system.sql",
 )
 # statements that keep load-time state in the store, not definitions (see module docstring)
 LOAD_STATE = re.compile(
@@ -51,6 +60,8 @@ LOAD_STATE = re.compile(
     r"|update cases set evaluated|drop table evaluated_cases)",
     re.I,
 )
+# cleanup of a load's intermediate tables (temp tables, a table of an earlier version)
+_DROP = re.compile(r"^drop\s+table\s+(if\s+exists\s+)?[\w.]+$", re.I)
 _MACRO = re.compile(
     r"^create\s+or\s+replace\s+macro\s+(\w+)\s*\((.*?)\)\s+as\s+table\s+(.*)$", re.I | re.S
 )
@@ -72,6 +83,7 @@ class Definitions:
     macros: dict[str, Macro]
     rollups: tuple[tuple[str, exp.Expression], ...]  # (table, select), in build order
     scalars: dict[str, Macro]  # scalar rules: the body is an expression
+    views: tuple[tuple[str, exp.Expression], ...] = ()  # (view, select): read on demand
 
 
 def statements(text: str) -> list[str]:
@@ -102,9 +114,10 @@ def definitions(models: tuple[str, ...] = MODELS) -> Definitions:
     macros: dict[str, Macro] = {}
     scalars: dict[str, Macro] = {}
     rollups: list[tuple[str, exp.Expression]] = []
+    views: list[tuple[str, exp.Expression]] = []
     for model in models:
         for stmt in statements((SQL / model).read_text(encoding="utf-8")):
-            if LOAD_STATE.match(stmt):
+            if LOAD_STATE.match(stmt) or _DROP.match(stmt.strip()):
                 continue
             scalar = _SCALAR.match(stmt)
             if scalar:
@@ -134,8 +147,15 @@ def definitions(models: tuple[str, ...] = MODELS) -> Definitions:
             ):
                 rollups.append((tree.this.name, tree.expression))
                 continue
+            if (
+                isinstance(tree, exp.Create)
+                and tree.kind == "VIEW"
+                and isinstance(tree.expression, exp.Query)
+            ):
+                views.append((tree.this.name, tree.expression))
+                continue
             raise ValueError(f"{model}: a statement the port does not know:\n{stmt[:300]}")
-    return Definitions(macros, tuple(rollups), scalars)
+    return Definitions(macros, tuple(rollups), scalars, tuple(views))
 
 
 # --- values → literals ----------------------------------------------------------------------
@@ -189,7 +209,10 @@ def expand(
         alias = node.alias or name
         if name == "query_table":
             (arg,) = call.expressions
-            return exp.Table(this=exp.to_identifier(arg.name), alias=exp.TableAlias(this=alias))
+            table = exp.Table(this=exp.to_identifier(arg.name))
+            if node.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(node.alias)))
+            return table
         if name not in macros:
             return node
         macro = macros[name]
@@ -242,6 +265,8 @@ def _own_ctes(body: exp.Expression) -> exp.Expression:
 
     def rename(node):
         if isinstance(node, exp.Table) and not node.db and node.name in names:
+            if not node.alias:  # `from c join … on … c.x`: the columns still say c
+                node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
             node.set("this", exp.to_identifier(names[node.name]))
         return node
 
@@ -289,6 +314,9 @@ def _union_by_name(node):
     out = padded[0]
     for select in padded[1:]:
         out = exp.union(out, select, distinct=False)
+    with_ = node.args.get("with_") or node.args.get("with")
+    if with_ is not None:  # `with … select … union all by name select …`: keep the CTEs
+        out.set("with_" if "with_" in node.args else "with", with_)
     return out
 
 
@@ -311,15 +339,115 @@ def _empty_array(node):
     return node
 
 
+def _star(projection: exp.Expression) -> tuple[exp.Star | None, str, set[str]]:
+    """(the star, its table qualifier, the columns it excludes) of a select item."""
+    star = projection.this if isinstance(projection, exp.Column) else projection
+    if not isinstance(star, exp.Star):
+        return None, "", set()
+    qualifier = projection.table if isinstance(projection, exp.Column) else ""
+    excluded = star.args.get("except_") or star.args.get("except") or []
+    return star, qualifier, {e.name for e in excluded}
+
+
+def _sources(select: exp.Expression) -> dict[str, exp.Expression]:
+    """alias → FROM/JOIN source of a select."""
+    found = []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if from_ is not None:
+        found.append(from_.this)
+    found += [j.this for j in select.args.get("joins") or []]
+    return {s.alias_or_name: s for s in found}
+
+
+def _columns_of(source: exp.Expression, ctes: dict[str, exp.Expression]) -> list[str]:
+    """The columns a FROM source yields: a CTE's or a subquery's select list, stars expanded
+    (a base table's columns are not known here: a `* exclude` over one is refused)."""
+    if isinstance(source, exp.Subquery):
+        query = source.this
+    elif isinstance(source, exp.Table) and not source.db and source.name in ctes:
+        query = ctes[source.name]
+    else:
+        raise ValueError(f"* exclude over {source.sql('duckdb')[:80]}: its columns are not known")
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    out: list[str] = []
+    sources = _sources(query)
+    for projection in query.expressions:
+        star, qualifier, excluded = _star(projection)
+        if star is None:
+            out.append(projection.alias_or_name)
+            continue
+        for alias, inner in sources.items():
+            if not qualifier or alias == qualifier:
+                out += [c for c in _columns_of(inner, ctes) if c not in excluded]
+    return out
+
+
+def _star_exclude(tree: exp.Expression) -> exp.Expression:
+    """`t.* exclude (a, b)` (DuckDB; Spark has no `except` of columns) → the columns of t
+    but a and b, named; t is a CTE or a subquery whose select list says its columns."""
+    ctes = {c.alias: c.this for c in tree.find_all(exp.CTE)}
+
+    def expand(node):
+        if not isinstance(node, exp.Select) or not any(_star(p)[2] for p in node.expressions):
+            return node
+        sources = _sources(node)
+        projections = []
+        for projection in node.expressions:
+            _, qualifier, excluded = _star(projection)
+            if not excluded:
+                projections.append(projection)
+                continue
+            for alias, source in sources.items():
+                if not qualifier or alias == qualifier:
+                    projections += [
+                        exp.column(c, table=alias)
+                        for c in _columns_of(source, ctes)
+                        if c not in excluded
+                    ]
+        node.set("expressions", projections)
+        return node
+
+    return tree.transform(expand)
+
+
 def shared(tree: exp.Expression) -> exp.Expression:
     """The query in the subset both engines share."""
+    tree = _star_exclude(tree)
     tree = tree.transform(_union_by_name)
     tree = tree.transform(_interval)
     return tree.transform(_empty_array)
 
 
+def _spark_epoch(node):
+    """DuckDB's `epoch(a - b)` (seconds between two timestamps, a double) → the same from
+    microseconds: Spark's unix_timestamp() would read the interval as a time."""
+    if isinstance(node, exp.TimeToUnix) and isinstance(node.this, exp.Sub):
+        micros = [
+            exp.Anonymous(this="unix_micros", expressions=[exp.cast(side.copy(), "timestamp")])
+            for side in (node.this.this, node.this.expression)
+        ]
+        difference = exp.cast(
+            exp.Paren(this=exp.Sub(this=micros[0], expression=micros[1])), "double"
+        )
+        return exp.Paren(this=exp.Div(this=difference, expression=exp.Literal.number(1000000)))
+    return node
+
+
+def _spark_double(node):
+    """A decimal literal (`48.0`) → a double: DuckDB divides by it in doubles, Spark would
+    keep decimals (rounded to 6 places)."""
+    decimal = isinstance(node, exp.Literal) and not node.is_string and "." in node.this
+    if decimal and not isinstance(node.parent, exp.Cast):
+        return exp.cast(node.copy(), "double")
+    return node
+
+
 def render(tree: exp.Expression, dialect: str) -> str:
-    return shared(tree).sql(dialect=dialect)
+    tree = shared(tree)
+    if dialect == "spark":
+        tree = tree.transform(_spark_epoch).transform(_spark_double)
+    return tree.sql(dialect=dialect)
 
 
 # --- the figures compared -------------------------------------------------------------------
@@ -411,3 +539,28 @@ def rollup_statements(dialect: str, values: dict | None = None) -> list[tuple[st
     for table, select in definitions().rollups:
         out.append((table, render(expand(select, values or {}), dialect)))
     return out
+
+
+# --- 体外循环 -------------------------------------------------------------------------------
+
+
+def signal_arguments() -> tuple[str, ...]:
+    """The threshold arguments of outside_system_signals the product passes (settings
+    outside_system.*, dashboard/domain/outside_system.py)."""
+    from dashboard.domain import outside_system
+
+    return tuple(outside_system.thresholds())
+
+
+def signals_query() -> exp.Expression:
+    """Every (town, department, signal) judged for [date_from, date_to] as one period, with
+    every column of outside_system_signals (marts/02_outside_system.sql) over the rollups.
+    DuckDB text with date_from, date_to and the thresholds (signal_arguments) as free names."""
+    args = ", ".join(f"{a} := {a}" for a in signal_arguments())
+    return _parse(
+        f"""
+        select *
+        from outside_system_signals(date_from, date_to, {args}, bucket := 'none')
+        order by town_code, dept_name, signal
+        """
+    )

@@ -1,12 +1,13 @@
-"""The indicator definitions on Spark SQL (pyspark), over the Parquet of etl/lake.py.
+"""The indicator definitions on Spark SQL (pyspark), over the product's own published Parquet
+(the file lists of etl/lake.py).
 
 Local mode for tests and bench (`local[2]`, 4 shuffle partitions, a 1 GB driver: the machine is
 shared); on a cluster the same statements run unchanged with another master (docs/distributed.md).
 
 Timestamps are naive local time (contract §1): the session time zone is UTC so that no engine
-shifts them. The rollups of etl/sql/rollups/01_daily.sql are built once per session
-(`CACHE TABLE … AS`), as the loader builds them once per load; the figures then read them,
-like the dashboard.
+shifts them. The rollups of etl/sql/rollups/*.sql are built once per session
+(`CACHE LAZY TABLE … AS`), as the loader builds them once per load; the figures and the
+体外循环 signals then read them, like the dashboard.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dashboard.engines import port
-from etl.lake import parquet_tables
+from etl.lake import Lake
 
 LOCAL_CONF = {
     "spark.sql.shuffle.partitions": "4",
@@ -103,16 +104,18 @@ def _shutdown_gateway(context) -> None:
     context._jvm = None
 
 
-def register(spark, root: str | Path) -> None:
-    """Temporary views named like the store's tables over the Parquet under root."""
-    for table, pattern in parquet_tables(root).items():
-        base = pattern.split("*", 1)[0]
-        frame = spark.read.option("basePath", base).parquet(pattern)
+def register(spark, lake: Lake) -> None:
+    """Temporary views named like the store's tables over the lake's files: the explicit list
+    the generation's catalog names (never a folder or a glob), columns merged by name across
+    files (a column added later reads as NULL in older files), no partition columns from the
+    paths (the files hold every column)."""
+    for table, files in lake.tables().items():
+        frame = spark.read.option("mergeSchema", "true").parquet(*files)
         frame.createOrReplaceTempView(table)
 
 
 def build_rollups(spark, tables: tuple[str, ...] | None = None) -> None:
-    """The rollups of etl/sql/rollups/01_daily.sql (those named, default all) as views cached in the
+    """The rollups of etl/sql/rollups/*.sql (those named, default all) as views cached in the
     session at first use: the loader's tables, built once per session."""
     for table, select in port.rollup_statements("spark"):
         if tables is None or table in tables:
@@ -121,14 +124,25 @@ def build_rollups(spark, tables: tuple[str, ...] | None = None) -> None:
                 spark.sql(f"cache lazy table {table} as {select}")
 
 
-def figures(spark, level: str, values: dict):
-    """The figures per town or per county as a polars frame (see port.figures_query)."""
+def frame(spark, sql: str):
+    """A Spark SQL query's rows as a polars frame (columns in the query's order)."""
     import polars as pl
 
-    sql = port.render(port.expand(port.figures_query(level), values), "spark")
     with quiet_sockets():
-        rows = spark.sql(sql).collect()
-    if not rows:
-        return pl.DataFrame()
-    names = list(rows[0].asDict().keys())
-    return pl.DataFrame([r.asDict() for r in rows], orient="row").select(names)
+        result = spark.sql(sql)
+        names = result.columns
+        rows = result.collect()
+    # every row read to type a column (a column null in the first rows is not text)
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema=names, orient="row", infer_schema_length=None
+    )
+
+
+def figures(spark, level: str, values: dict):
+    """The figures per town or per county as a polars frame (see port.figures_query)."""
+    return frame(spark, port.render(port.expand(port.figures_query(level), values), "spark"))
+
+
+def signals(spark, values: dict):
+    """The 体外循环 signals per town × department × signal (see port.signals_query)."""
+    return frame(spark, port.render(port.expand(port.signals_query(), values), "spark"))

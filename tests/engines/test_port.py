@@ -29,7 +29,14 @@ def test_statements_split_on_semicolons_outside_comments_and_strings():
 def test_every_definition_is_read_from_the_mart_files():
     defs = port.definitions()
     assert {"case_flags", "eval_flags", "ticket_flags", "indicator_counts"} <= set(defs.macros)
-    assert [t for t, _ in defs.rollups][:2] == ["agg_cases_daily", "open_cases"]
+    assert {"outside_case_flags", "outside_eval_flags", "outside_system_signals"} <= set(
+        defs.macros
+    )
+    rollups = [t for t, _ in defs.rollups]
+    assert rollups[:2] == ["agg_cases_daily", "open_cases"]
+    # 体外循环: the flags once (a temp table in the loader), then the rollups built from them
+    assert rollups.index("outside_case_flags_now") < rollups.index("agg_outside_cases")
+    assert {"outside_cases_raw", "outside_evals_raw"} == {v for v, _ in defs.views}
     flags = defs.macros["case_flags"]
     assert flags.params == ("as_of", "online_channels", "horizon", "src")
     assert flags.defaults["src"].name == "cases"
@@ -90,3 +97,49 @@ def test_two_calls_of_one_macro_get_ctes_of_their_own():
     names = [c.alias for c in tree.find_all(sqlglot.exp.CTE)]
     assert len(names) == 2 and len(set(names)) == 2
     assert port.tables(tree) == {"calendar_days", "cases", "open_cases"}
+
+
+def test_the_outside_system_signals_are_spark_sql_without_duckdb_forms():
+    values = {**VALUES, **dict.fromkeys(port.signal_arguments(), 1)}
+    spark = port.render(port.expand(port.signals_query(), values), "spark")
+    rollups = dict(port.rollup_statements("spark"))
+    for text in (spark, rollups["outside_case_flags_now"], rollups["outside_eval_flags_now"]):
+        for duckdb_only in ("BY NAME", "EXCLUDE", "EXCEPT", "OUTSIDE_IS_", "EPOCH(", "QUERY_TABLE"):
+            assert duckdb_only not in text.upper(), duckdb_only
+        sqlglot.parse_one(text, read="spark")
+    # the rules are inlined from flags/02_outside_system.sql: is_late is entry_lag > 1
+    assert "COALESCE(c.entry_lag > 1, FALSE)" in spark
+
+
+def test_star_exclude_becomes_the_columns_named_with_the_same_rows():
+    sql = (
+        "with d as (select 1 as a, 2 as b, 3 as c), j as (select *, 4 as e from d) "
+        "select 'x' as s, * exclude (a, e) from j "
+        "union all by name select 'y' as s, j.* exclude (b) from j"
+    )
+    shared = port.render(sqlglot.parse_one(sql, read="duckdb"), "duckdb")
+    assert "EXCLUDE" not in shared.upper()
+    con = duckdb.connect()
+    assert sorted(con.sql(shared).fetchall(), key=str) == sorted(con.sql(sql).fetchall(), key=str)
+
+
+def test_spark_gets_seconds_between_timestamps_and_doubles_for_decimals():
+    sql = (
+        "select floor(epoch(b - a) / 60) as minutes, n / (2 * 48.0) as pace "
+        "from (select timestamp '2026-11-20 08:00:00' as a, "
+        "timestamp '2026-11-20 09:30:59' as b, 7 as n)"
+    )
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    spark = port.render(tree, "spark")
+    assert "UNIX_TIMESTAMP" not in spark and "UNIX_MICROS(CAST(b AS TIMESTAMP))" in spark
+    assert "CAST(48.0 AS DOUBLE)" in spark
+    # DuckDB keeps its own forms, with the same answer as the original
+    con = duckdb.connect()
+    assert con.sql(port.render(tree, "duckdb")).fetchall() == con.sql(sql).fetchall()
+
+
+def test_an_inlined_cte_named_like_its_alias_keeps_the_columns_reading_it():
+    """`from c join p on p.k = c.k`, c a CTE of a macro: renamed c_N, still called c."""
+    tree = port.expand(sqlglot.parse_one("select * from outside_system_signals(d0, d1)"), {})
+    sql = tree.sql("duckdb")
+    assert "JOIN pace_" in sql and " AS c " in sql

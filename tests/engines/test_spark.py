@@ -1,18 +1,25 @@
-"""Spark SQL gives DuckDB's figures (issue 18 point 3): a two-county demo, its tables as
-Hive-partitioned Parquet, every registry figure and every count it is formed from, for every
-county and every town, compared exactly with the counties' own DuckDB stores.
+"""The product, DuckDB and Spark SQL agree (issue 18 point 3): a two-county demo
+(`pulse demo --counties 2`) loaded into one Parquet-format store; Spark and DuckDB read the
+files the published generation's catalog names; every registry figure and every count it is
+formed from, for every county and every town, and every 体外循环 signal for every town ×
+department, equal the store's as the dashboard's domain code reads them.
 
-Slow (2 to 3 minutes on 2 shared cores: two demo loads, a local Spark session) but in the
+Slow (2 to 3 minutes on 2 shared cores: one demo load, one local Spark session) but in the
 default run; skipped only when no Java 17 is installed (make sysdeps installs it as root).
 """
 
 from __future__ import annotations
 
+import shutil
+
+import duckdb
 import polars as pl
 import pytest
 
+from dashboard.domain import outside_system
 from dashboard.engines import check, port
 from dashboard.engines.spark import java_home
+from etl import lake
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,47 +34,85 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     base = tmp_path_factory.mktemp("city")
-    counties = check.build_demo(base, counties=2, scale=0.02)
-    root = check.publish_parquet(counties, base / "parquet")
-    values = check.parameters(check.store_as_of(counties[0].store), 365)
-    return counties, root, values
+    return check.build_demo(base, counties=2, scale=0.02), base / "sidecar"
 
 
-def test_the_parquet_is_partitioned_by_county_year_and_month(city):
-    _, root, _ = city
-    months = sorted(p.relative_to(root).as_posix() for p in root.glob("cases/*/*/*"))
-    assert months[0].startswith("cases/county=339901/year=")
-    assert {m.split("/")[1] for m in months} == {"county=339901", "county=339902"}
-    assert all(m.split("/")[3].startswith("month=") for m in months)
+@pytest.fixture(scope="module")
+def results(city):
+    found, sidecar = city
+    as_of = check.store_as_of(found.store)
+    periods = {"30 days": check.parameters(as_of, 30), "365 days": check.parameters(as_of, 365)}
+    # the signals of the year only: Spark's slowest query, and the period where every kind
+    # of signal flags (30 days flag 应进未进 only at this scale)
+    compared = check.compare(found, sidecar, periods, signals=("365 days",))
+    return {(r["period"], r["level"]): r for r in compared}
 
 
-def test_duckdb_over_the_parquet_gives_the_stores_figures(city):
-    counties, root, values = city
-    for level in ("county", "town"):
-        stored = check.duckdb_store(counties, level, values)
-        assert check.differences(stored, check.duckdb_parquet(root, level, values)) == []
+def test_the_lake_is_exactly_the_files_the_published_catalog_names(city, tmp_path):
+    found, _ = city
+    con = duckdb.connect(str(found.store), read_only=True)
+    named = con.execute("select table_name, path from store_files order by all").fetchall()
+    con.close()
+    parts = found.store.parent / "pulse.parts"
+    # a file in the parts folder that no catalog names (a killed load's): never read
+    real = parts / named[0][1]
+    stray = real.with_name("g999999-stray.parquet")
+    shutil.copyfile(real, stray)
+    try:
+        files = lake.parquet_tables(found.store, tmp_path / "sidecar")
+    finally:
+        stray.unlink()
+    assert {(t, str(parts / p)) for t, p in named} == {
+        (t, f) for t, listed in files.facts.items() for f in listed
+    }
+    assert str(stray) not in {f for listed in files.facts.values() for f in listed}
+    assert {p.split("/")[1] for _, p in named} == {"county=339901", "county=339902"}
+    assert files.catalog == found.store.resolve() and files.generation == 1
+    # the small tables come from the catalog, written once per generation beside it
+    assert set(files.reference) == {"towns", "departments", "calendar_days"}
+    towns = pl.read_parquet(files.reference["towns"])
+    assert towns.height == 26
+    before = files.reference["towns"].stat().st_mtime_ns
+    again = lake.parquet_tables(found.store, tmp_path / "sidecar")
+    assert again.reference["towns"].stat().st_mtime_ns == before
+    # one county's partitions and towns only (bench: 1 of N counties)
+    one = lake.parquet_tables(found.store, tmp_path / "sidecar", ["339902"])
+    assert all("county=339902/" in f for listed in one.facts.values() for f in listed)
+    assert set(pl.read_parquet(one.reference["towns"])["town_code"].str.slice(0, 6)) == {"339902"}
 
 
-def test_spark_gives_duckdbs_figures_for_every_county_and_town(city):
-    counties, root, values = city
-    month = check.parameters(values["as_of"], 30)
-    county_year, town_year, county_month, town_month = check.spark_figures(
-        root, ["county", "town"], [values, month]
-    )
-    for level, spark, params in (
-        ("county", county_year, values),
-        ("town", town_year, values),
-        ("county", county_month, month),
-        ("town", town_month, month),
-    ):
-        duck = check.duckdb_store(counties, level, params)
-        assert check.differences(duck, spark) == [], level
+def test_a_store_of_the_single_file_format_is_refused(tmp_path):
+    store = tmp_path / "pulse.duckdb"
+    duckdb.connect(str(store)).close()
+    with pytest.raises(ValueError, match="Parquet-format"):
+        lake.parquet_tables(store, tmp_path / "sidecar")
+
+
+def test_every_figure_of_every_county_and_town_agrees(results):
+    for (period, level), r in results.items():
+        assert r["diff"] == [], (period, level, r["diff"][:5])
+    county = results[("365 days", "county")]["frames"]
+    town = results[("365 days", "town")]["frames"]
     # every county and every town of both, every figure with its numerator and denominator
-    assert county_year["county"].to_list() == ["339901", "339902"]
-    assert town_year.height == 26
-    assert {c[:6] for c in town_year["town_code"]} == {"339901", "339902"}
-    assert set(port.FIGURES) | set(port.count_columns()) == set(town_year.columns[1:])
+    assert county["spark"]["county"].sort().to_list() == ["339901", "339902"]
+    assert town["spark"].height == 26
+    assert {c[:6] for c in town["spark"]["town_code"]} == {"339901", "339902"}
+    wanted = set(port.FIGURES) | set(port.count_columns()) | {check.NAMES}
+    assert wanted == set(town["product"].columns[1:]) == set(town["spark"].columns[1:])
     # not a comparison of empty figures: each county has a value for every figure
-    for figure in port.FIGURES:
-        assert county_year[figure].null_count() == 0, figure
-    assert county_year.select(pl.col("cases").min()).item() > 1000
+    for figure in (*port.FIGURES, check.NAMES):
+        assert county["product"][figure].null_count() == 0, figure
+    assert county["product"].select(pl.col("cases").min()).item() > 1000
+
+
+def test_every_outside_system_signal_of_every_department_agrees(results):
+    r = results[("365 days", "signals")]
+    assert r["diff"] == [], r["diff"][:5]
+    spark = r["frames"]["spark"]
+    assert set(spark["signal"]) == set(outside_system.SIGNALS)
+    assert {"value", "threshold", "volume", "hits", "flagged"} <= set(spark.columns)
+    year = r["frames"]["product"]
+    assert year.select("town_code", "dept_name").n_unique() > 200
+    flagged = year.filter(pl.col("flagged"))
+    assert flagged["town_code"].str.slice(0, 6).n_unique() == 2
+    assert flagged["signal"].n_unique() >= 4  # not only 应进未进: the rates flag too
