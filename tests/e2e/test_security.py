@@ -265,7 +265,8 @@ def test_a_town_official_editing_the_url_in_chromium_sees_no_other_town(server, 
         page.wait_for_selector("#town-title")
         # not the other town, and not silently the official's own: the page says so
         assert page.inner_text("#town-title") == "乡镇 · 未找到该乡镇"
-        assert "不存在或您无权查看" in page.inner_text("body")
+        # the title and the note come from different callbacks: wait for the note
+        page.get_by_text("不存在或您无权查看").first.wait_for(timeout=30_000)
         assert "青石镇" not in page.inner_text("#_pages_content")
         options = page.locator("#filter-towns").inner_text()
         assert "青石镇" not in options
