@@ -18,10 +18,12 @@ sysdeps:
 run: venv
 	$(UV) run pulse serve --demo-if-empty --port $(PORT)
 
-## test: the whole test suite (installs chromium and CJK fonts when run as root)
+## test: the whole test suite (installs chromium and CJK fonts when run as root); the loader's
+## tests once more in the single-file store format (store.format = duckdb)
 test: venv sysdeps
 	$(UV) run ruff check .
 	$(UV) run pytest
+	PULSE_STORE_FORMAT=duckdb $(UV) run pytest -q tests/etl/test_load.py tests/etl/test_atomic.py
 
 lint: venv
 	$(UV) run ruff check .
