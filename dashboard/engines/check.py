@@ -1,6 +1,7 @@
 """The product against DuckDB and Spark over its own Parquet: every registry figure (and every
-count it is formed from) for every county and every town, and every 体外循环 signal for every
-town × department, of a multi-county demo (issue 18 point 3).
+count it is formed from, and the 12345 page's own figures of dashboard/queries/hotline__*.sql)
+for every county and every town, and every 体外循环 signal for every town × department, of a
+multi-county demo (issue 18 point 3).
 
     make spark-check                    # a 2-county demo in a temporary folder
     uv run python -m dashboard.engines.check --counties 3 --scale 0.02
@@ -14,6 +15,12 @@ The demo is `pulse demo --counties N` loaded into ONE Parquet-format store
   inlined by the port (dashboard/engines/port.py), the rollups built from the facts;
 - spark: Spark SQL (local mode) over the same files, the same inlined definitions.
 Counts and flags must be equal exactly, rates and signal values to 1e-9.
+
+The page figures are the page's query files run once per scope (a town alone, a county's
+towns), as the product runs them through the Store's door; the port binds `$towns` and the
+other parameters as literals and runs the instances as one statement (port.page_query_scopes).
+What the page does in Python — a county's 解决率 from its towns' rows, the repeat-call window —
+is dashboard/domain/hotline.py, applied to every engine's rows alike.
 """
 
 from __future__ import annotations
@@ -39,6 +46,14 @@ TOLERANCE = 1e-9  # rates and signal values (doubles); everything else exactly
 LEVELS = ("county", "town")
 SIGNAL_KEYS = ("town_code", "dept_name", "period_start", "signal")
 NAMES = "outside_system_depts"  # the registry's names figure: flagged departments
+# the page figures (registry source="query") and the counts 解决率 is formed from, per scope
+PAGE_COLUMNS = (
+    "resolution_known",
+    "resolved_tickets",
+    "hotline_resolution_rate",
+    "hotline_repeat_callers",
+    "hotline_repeat_calls",
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,99 @@ def product_signals(store, values: dict) -> pl.DataFrame:
     return outside_system.signals(store, params).drop("town_name")
 
 
+# --- the page figures: dashboard/queries/hotline__*.sql per town and per county ---------------
+
+
+def page_queries() -> tuple[str, ...]:
+    """The query files forming the registry's page figures (port.page_query_of)."""
+    return tuple(dict.fromkeys(port.page_query_of(k) for k in port.PAGE_FIGURES))
+
+
+def page_values(values: dict) -> dict:
+    """The page's parameters: the period's, no department chosen, the repeat-call window
+    (dashboard.domain.hotline, as the 12345 page passes them)."""
+    from dashboard.domain import hotline
+
+    return {**values, "depts": [], **hotline.query_params()}
+
+
+def page_scopes(towns: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
+    """level → scope key → the towns the door binds: each town alone, each county's towns."""
+    codes = sorted(towns["town_code"])
+    counties: dict[str, list[str]] = {}
+    for code in codes:
+        counties.setdefault(code[:6], []).append(code)
+    return {"town": {c: [c] for c in codes}, "county": counties}
+
+
+def page_figures(rows: dict[str, pl.DataFrame], level: str) -> pl.DataFrame:
+    """The page figures per scope of a level from the page queries' rows (a `scope` column
+    tagging each instance): a town's 解决率 is its row of hotline__resolution.sql (as the
+    page's town table shows it), a county's is domain/hotline.county_resolution of its towns'
+    rows (as the page's KPI); 重复来电人数/重复来电 are hotline__repeat_count.sql's one row."""
+    from dashboard.domain import hotline
+
+    key = "town_code" if level == "town" else "county"
+    resolution, repeats = rows["hotline__resolution"], rows["hotline__repeat_count"]
+    out = []
+    for scope in sorted(set(repeats["scope"])):
+        mine = resolution.filter(pl.col("scope") == scope)
+        if level == "town":
+            own = mine.filter(pl.col("town_code") == scope)
+            rate = own["hotline_resolution_rate"][0] if own.height else None
+        else:
+            rate = hotline.county_resolution(mine)
+        (repeat,) = repeats.filter(pl.col("scope") == scope).rows(named=True)
+        out.append(
+            {
+                key: scope,
+                "resolution_known": int(mine["resolution_known"].sum()),
+                "resolved_tickets": int(mine["resolved_tickets"].sum()),
+                "hotline_resolution_rate": rate,
+                "hotline_repeat_callers": int(repeat["hotline_repeat_callers"]),
+                "hotline_repeat_calls": int(repeat["hotline_repeat_calls"]),
+            }
+        )
+    schema = {key: pl.String, "hotline_resolution_rate": pl.Float64}
+    return pl.DataFrame(out, schema_overrides=schema, infer_schema_length=None)
+
+
+def product_page_rows(store, values: dict, scopes: dict[str, list[str]], level: str) -> dict:
+    """The page queries as the 12345 page runs them, through the Store's door: 解决率 for
+    the whole county once (the town table) or per county (the KPI), 重复来电 per scope."""
+    from dashboard.store import COUNTY, Scope
+
+    params = page_values(values)
+    out = {}
+    for name in page_queries():
+        if name == "hotline__resolution" and level == "town":
+            frame = store.query(name, scope=COUNTY, **params)
+            frame = frame.with_columns(pl.col("town_code").alias("scope"))
+        else:
+            frames = []
+            for key, towns in scopes.items():
+                scope = Scope(towns=tuple(towns)) if level == "town" else Scope(counties=(key,))
+                got = store.query(name, scope=scope, **params)
+                frames.append(got.with_columns(pl.lit(key).alias("scope")))
+            frame = pl.concat(frames, how="diagonal_relaxed")
+        out[name] = frame
+    return out
+
+
+def page_sql(name: str, values: dict, scopes: dict, dialect: str) -> str:
+    """A page query once per scope of every level, in the dialect (port.page_query_scopes)."""
+    every = {k: v for level in scopes.values() for k, v in level.items()}
+    return port.render(port.page_query_scopes(name, page_values(values), every), dialect)
+
+
+def split_levels(rows: dict[str, pl.DataFrame], scopes: dict) -> dict[str, dict]:
+    """The rows of every scope split into the levels (town codes and county codes differ)."""
+    return {
+        level: {n: f.filter(pl.col("scope").is_in(list(keys))) for n, f in rows.items()}
+        for level, keys in scopes.items()
+    }
+
+
 # --- the port on DuckDB and on Spark --------------------------------------------------------
 
 
@@ -160,12 +268,19 @@ def duckdb_signals(con: duckdb.DuckDBPyConnection, values: dict) -> pl.DataFrame
     return con.sql(port.render(port.expand(port.signals_query(), values), "duckdb")).pl()
 
 
+def duckdb_page_rows(con: duckdb.DuckDBPyConnection, values: dict, scopes: dict) -> dict:
+    return {n: con.sql(page_sql(n, values, scopes, "duckdb")).pl() for n in page_queries()}
+
+
 def spark_results(
-    found: lake.Lake, values_list: list[dict], signals: list[bool] | None = None
+    found: lake.Lake,
+    values_list: list[dict],
+    signals: list[bool] | None = None,
+    scopes: dict | None = None,
 ) -> list[dict[str, pl.DataFrame]]:
-    """For each parameter set: the figures per county and per town and (where `signals` says,
-    default always) the 体外循环 signals, from one Spark session over the lake's files (the
-    rollups built once)."""
+    """For each parameter set: the figures per county and per town, the page queries' rows
+    per scope (when `scopes` are given) and (where `signals` says, default always) the
+    体外循环 signals, from one Spark session over the lake's files (the rollups built once)."""
     from dashboard.engines import spark
 
     out = []
@@ -174,6 +289,11 @@ def spark_results(
         spark.build_rollups(session)
         for values, judged in zip(values_list, signals or [True] * len(values_list), strict=True):
             got = {level: spark.figures(session, level, values) for level in LEVELS}
+            if scopes:
+                got["page"] = {
+                    n: spark.frame(session, page_sql(n, values, scopes, "spark"))
+                    for n in page_queries()
+                }
             if judged:
                 got["signals"] = spark.signals(session, values)
             out.append(got)
@@ -270,8 +390,9 @@ def compare(
     figure (outside_system_depts) is the product's on every side: not compared."""
     found = open_lake(city, sidecar)
     towns = pl.read_parquet(found.reference["towns"]).select("town_code", "town_name")
+    scopes = page_scopes(towns)
     judged = [signals is None or name in signals for name in periods]
-    sparked = spark_results(found, list(periods.values()), judged)
+    sparked = spark_results(found, list(periods.values()), judged, scopes)
     store = product_store(city)
     con = duckdb.connect()
     prepare_duckdb(con, found)
@@ -284,13 +405,24 @@ def compare(
                 "duckdb": duckdb_signals(con, values) if "signals" in spark else product,
                 "spark": spark.get("signals", product),
             }
+            pages = {
+                "duckdb": split_levels(duckdb_page_rows(con, values, scopes), scopes),
+                "spark": split_levels(spark["page"], scopes),
+            }
             for level in LEVELS:
+                pages["product"] = {level: product_page_rows(store, values, scopes[level], level)}
                 frames = {
                     "product": product_figures(store, level, values),
                     "duckdb": with_names(
                         duckdb_figures(con, level, values), found_signals["duckdb"], towns
                     ),
                     "spark": with_names(spark[level], found_signals["spark"], towns),
+                }
+                frames = {
+                    engine: frame.join(
+                        page_figures(pages[engine][level], level), on=frame.columns[0], how="left"
+                    )
+                    for engine, frame in frames.items()
                 }
                 out.append(_result(name, values, level, frames, ()))
             if "signals" in spark:
@@ -322,8 +454,11 @@ def report(base: Path, counties_n: int = 2, scale: float = 0.02) -> tuple[str, i
         f"# The product against DuckDB and Spark SQL: {counties_n} counties at scale {scale:g}\n",
         f"One Parquet-format store (`pulse demo --counties {counties_n}`, one `pulse load`), "
         f"generation {found.generation}: {files} Parquet files named by its catalog. as_of "
-        f"{as_of}. {len(port.FIGURES)} registry figures, the counts they are formed from and "
-        f"the 体外循环 names ({NAMES}) per county and per town, and the 6 体外循环 signals per "
+        f"{as_of}. {len(port.FIGURES)} registry figures, the counts they are formed from, "
+        f"the 体外循环 names ({NAMES}) and the {len(port.PAGE_FIGURES)} figures of the 12345 "
+        f"page's own queries ({', '.join(port.PAGE_FIGURES)}: "
+        f"{', '.join(f'dashboard/queries/{q}.sql' for q in page_queries())}, with 解决率's "
+        "counts) per county and per town, and the 6 体外循环 signals per "
         "town × department (every column: value, threshold, volume, hits, flagged and the "
         "counts behind them). product = the store as the dashboard reads it (Store and the "
         "domain code); duckdb = DuckDB over the catalog's files with the port's definitions; "

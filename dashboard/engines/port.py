@@ -5,7 +5,9 @@ The definitions are DuckDB SQL (etl/sql, by layer): the scalar rules
 flags/02_outside_system.sql), the rollups (rollups/01_daily.sql, rollups/02_outside_system.sql),
 the counts macro (marts/01_indicators.sql), the 体外循环 signals macro
 (marts/02_outside_system.sql), and the figure lines of the registry
-(dashboard/domain/indicators.py `select_sql`). Other engines have no macros, so this module
+(dashboard/domain/indicators.py `select_sql`), and for the figures a page query forms
+(registry source="query") the page's query file itself (dashboard/queries/*.sql, its `$x`
+parameters bound as literals). Other engines have no macros, so this module
 reads those files with sqlglot and:
 
 1. splits them into statements and keeps the macros (name, parameters, defaults, body), the
@@ -411,12 +413,24 @@ def _star_exclude(tree: exp.Expression) -> exp.Expression:
     return tree.transform(expand)
 
 
+def _list_length(node):
+    """`len(list)` (DuckDB: the number of elements) → the array size (sqlglot would print
+    Spark's `length`, which counts the characters of text)."""
+    if isinstance(node, exp.Length):
+        arg = node.this
+        typed = isinstance(arg, exp.Cast) and arg.to.is_type(exp.DataType.Type.ARRAY)
+        if typed or isinstance(arg, exp.Array):
+            return exp.ArraySize(this=arg)
+    return node
+
+
 def shared(tree: exp.Expression) -> exp.Expression:
     """The query in the subset both engines share."""
     tree = _star_exclude(tree)
     tree = tree.transform(_union_by_name)
     tree = tree.transform(_interval)
-    return tree.transform(_empty_array)
+    tree = tree.transform(_empty_array)
+    return tree.transform(_list_length)
 
 
 def _spark_epoch(node):
@@ -443,10 +457,18 @@ def _spark_double(node):
     return node
 
 
+def _spark_days(node):
+    """DuckDB's `to_days(n)` (an interval of n days) → Spark's `make_dt_interval(n)`
+    (sqlglot would print `to_days`, which Spark lacks)."""
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(this="make_dt_interval", expressions=[node.this.copy()])
+    return node
+
+
 def render(tree: exp.Expression, dialect: str) -> str:
     tree = shared(tree)
     if dialect == "spark":
-        tree = tree.transform(_spark_epoch).transform(_spark_double)
+        tree = tree.transform(_spark_epoch).transform(_spark_double).transform(_spark_days)
     return tree.sql(dialect=dialect)
 
 
@@ -564,3 +586,67 @@ def signals_query() -> exp.Expression:
         order by town_code, dept_name, signal
         """
     )
+
+
+# --- the figures of page queries --------------------------------------------------------------
+
+QUERIES = Path(__file__).resolve().parents[1] / "queries"
+# the registry's figures a page query forms (source="query"), not indicator_counts
+PAGE_FIGURES: tuple[str, ...] = tuple(i.key for i in indicators.REGISTRY if i.source == "query")
+
+
+@cache
+def page_query_of(key: str) -> str:
+    """The one query file of dashboard/queries that forms a page figure: the file whose SQL
+    names a column `key` (hotline_resolution_rate → hotline__resolution)."""
+    found = []
+    for path in sorted(QUERIES.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        if key not in text:  # (metrics.sql is a template, not SQL: it names no page figure)
+            continue
+        tree = _parse(text)
+        if any(a.alias == key for a in tree.find_all(exp.Alias)):
+            found.append(path.stem)
+    if len(found) != 1:
+        raise ValueError(f"{key}: formed by {found or 'no query file'}, one expected")
+    return found[0]
+
+
+def page_query(name: str, values: dict) -> exp.Expression:
+    """dashboard/queries/<name>.sql, the text the product's Store runs (store.query_text),
+    with its bound parameters (`$x`) as literals from `values` (`towns` too: the towns the
+    door would bind) and every macro it calls inlined (repeat_calls of
+    etl/sql/rollups/01_daily.sql)."""
+    from dashboard.store import query_text
+
+    tree = _parse(query_text(name)[0])
+    for node in tree.walk():  # the file's comments once, not in every instance of a union
+        node.comments = None
+    missing = {p.name for p in tree.find_all(exp.Placeholder)} - set(values)
+    if missing:
+        raise ValueError(f"{name}.sql: no value for ${', $'.join(sorted(missing))}")
+
+    def bind(node):
+        if isinstance(node, exp.Placeholder):
+            return literal(values[node.name])
+        return node
+
+    return expand(tree.transform(bind), {})
+
+
+def page_query_scopes(name: str, values: dict, scopes: dict[str, list[str]]) -> exp.Expression:
+    """The page query once per scope (`scope` → the towns the door would bind for it), its
+    rows tagged with the scope, as one query: the product runs the file once per town or
+    county it shows; another engine runs the same instances in one statement."""
+    branches = []
+    for key, towns in scopes.items():
+        body = _own_ctes(page_query(name, {**values, "towns": list(towns)}))
+        branches.append(
+            exp.select(exp.alias_(exp.Literal.string(key), "scope"), "q.*").from_(
+                exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier("q")))
+            )
+        )
+    out = branches[0]
+    for branch in branches[1:]:
+        out = exp.union(out, branch, distinct=False)
+    return out

@@ -29,6 +29,7 @@ from dashboard.components.panels import (
 )
 from dashboard.components.tables import data_grid, section_header
 from dashboard.domain import lateness
+from dashboard.domain.hotline import REPEAT_WINDOW_DAYS, county_resolution, query_params
 from dashboard.domain.indicators import label as indicator_label
 from dashboard.domain.periods import Period
 from dashboard.drill import rows_href, town_href
@@ -39,7 +40,6 @@ dash.register_page(
     __name__, path="/hotline", name="12345热线", title="12345热线 · 政务服务效能看板", order=40
 )
 
-REPEAT_WINDOW_DAYS = 30  # 重复来电: another call by the same caller within this many days
 SHOWN_CALLERS = 500  # the callers table lists the most repeated; the KPI counts them all
 ID_WIDTHS = {"case_id": 230, "ticket_id": 180, "eval_id": 180}  # long numbers, shown whole
 PANEL_ROWS = 200  # tickets listed in the panel; its count covers them all
@@ -125,18 +125,12 @@ def layout(**_query) -> html.Div:
 
 def params(view: View, period: Period | None = None, **extra) -> dict:
     """The page's query parameters: the view's, the repeat-call window, no caller chosen."""
-    return view.params(period, **{"window_days": REPEAT_WINDOW_DAYS, "caller": "", **extra})
+    return view.params(period, **query_params(**extra))
 
 
 def resolution(view: View, period: Period | None = None) -> pl.DataFrame:
     """解决率 per town (hotline__resolution.sql)."""
     return view.store.query("hotline__resolution", scope=view.scope, **params(view, period))
-
-
-def county_resolution(frame: pl.DataFrame) -> float | None:
-    """The county's 解决率 from the per-town rows: resolved / resolution known."""
-    known = frame["resolution_known"].sum() if frame.height else 0
-    return frame["resolved_tickets"].sum() / known if known else None
 
 
 def repeat_count(view: View, period: Period | None = None) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import duckdb
+import pytest
 import sqlglot
 
 from dashboard.domain import indicators
@@ -143,3 +144,76 @@ def test_an_inlined_cte_named_like_its_alias_keeps_the_columns_reading_it():
     tree = port.expand(sqlglot.parse_one("select * from outside_system_signals(d0, d1)"), {})
     sql = tree.sql("duckdb")
     assert "JOIN pace_" in sql and " AS c " in sql
+
+
+PAGE_VALUES = {**VALUES, "depts": [], "window_days": 30, "caller": "", "towns": ["339901001000"]}
+
+
+def test_every_page_figure_is_formed_by_one_query_file_of_the_product():
+    """The registry's figures formed by page queries (source="query") are read from the
+    dashboard/queries file the page runs, found by the column it names."""
+    assert set(port.PAGE_FIGURES) == {
+        "hotline_resolution_rate",
+        "hotline_repeat_callers",
+        "hotline_repeat_calls",
+    }
+    assert port.page_query_of("hotline_resolution_rate") == "hotline__resolution"
+    assert port.page_query_of("hotline_repeat_calls") == "hotline__repeat_count"
+    assert port.page_query_of("hotline_repeat_callers") == "hotline__repeat_count"
+
+
+def test_a_page_query_is_spark_sql_with_its_parameters_as_literals():
+    for name in ("hotline__resolution", "hotline__repeat_count"):
+        scopes = {"339901001000": ["339901001000"], "339901": ["339901001000", "339901002000"]}
+        spark = port.render(port.page_query_scopes(name, PAGE_VALUES, scopes), "spark")
+        parsed = sqlglot.parse_one(spark, read="spark")  # Spark SQL, no parameter left
+        assert not list(parsed.find_all(sqlglot.exp.Placeholder, sqlglot.exp.Parameter))
+        for duckdb_only in ("LIST_CONTAINS", "LENGTH(", "TO_DAYS", "REPEAT_CALLS("):
+            assert duckdb_only not in spark.upper(), (name, duckdb_only)
+        assert "ARRAY('339901001000', '339901002000')" in spark
+    # repeat_calls() of etl/sql/rollups/01_daily.sql inlined, its window in days for Spark
+    repeat = port.render(port.page_query("hotline__repeat_count", PAGE_VALUES), "spark")
+    assert "FROM hotline_previous_calls" in repeat
+    assert "MAKE_DT_INTERVAL(CAST(30 AS INT))" in repeat
+    with pytest.raises(ValueError, match=r"\$window_days"):
+        port.page_query(
+            "hotline__repeat_count", {k: v for k, v in PAGE_VALUES.items() if k != "window_days"}
+        )
+
+
+def test_the_page_query_with_literals_gives_the_rows_of_the_bound_query():
+    """The port's literals bind the parameters as the Store's `$x` binding does (DuckDB)."""
+    from dashboard.store import query_text
+
+    con = duckdb.connect()
+    con.execute(
+        """
+        create table hotline_tickets as select * from (values
+            ('t1', '339901001000', 'd', timestamp '2026-11-02 09:00', true),
+            ('t2', '339901001000', 'd', timestamp '2026-11-03 09:00', false),
+            ('t3', '339901001000', 'd', timestamp '2026-11-04 09:00', null),
+            ('t4', '339901002000', 'd', timestamp '2026-11-04 09:00', true),
+            ('t5', '339901001000', 'd', timestamp '2026-10-04 09:00', true)
+        ) t(ticket_id, town_code, dept_name, received_at, resolved);
+        create table towns as select * from (values
+            ('339901001000', '甲镇'), ('339901002000', '乙镇')) t(town_code, town_name);
+        """
+    )
+    params = {k: PAGE_VALUES[k] for k in ("date_from", "date_to", "towns", "depts")}
+    bound = con.execute(query_text("hotline__resolution")[0], params).fetchall()
+    ported = con.sql(
+        port.render(port.page_query("hotline__resolution", PAGE_VALUES), "duckdb")
+    ).fetchall()
+    assert bound == ported == [("339901001000", "甲镇", 3, 2, 1, 0.5)]
+    con.close()
+
+
+def test_list_length_and_days_are_spelled_for_spark():
+    tree = sqlglot.parse_one(
+        "select len(cast([] as varchar[])) = 0, length(name), t - to_days(3) from x",
+        read="duckdb",
+    )
+    spark = port.render(tree, "spark")
+    assert spark.startswith("SELECT SIZE(CAST(") and "LENGTH(CAST" not in spark
+    assert "LENGTH(name)" in spark  # text stays text
+    assert "t - MAKE_DT_INTERVAL(3)" in spark

@@ -1,7 +1,8 @@
 """The product, DuckDB and Spark SQL agree (issue 18 point 3): a two-county demo
 (`pulse demo --counties 2`) loaded into one Parquet-format store; Spark and DuckDB read the
 files the published generation's catalog names; every registry figure and every count it is
-formed from, for every county and every town, and every 体外循环 signal for every town ×
+formed from, and the 12345 page's own figures (dashboard/queries/hotline__*.sql), for every
+county and every town, and every 体外循环 signal for every town ×
 department, equal the store's as the dashboard's domain code reads them.
 
 Slow (2 to 3 minutes on 2 shared cores: one demo load, one local Spark session) but in the
@@ -16,7 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from dashboard.domain import outside_system
+from dashboard.domain import indicators, outside_system
 from dashboard.engines import check, port
 from dashboard.engines.spark import java_home
 from etl import lake
@@ -97,12 +98,24 @@ def test_every_figure_of_every_county_and_town_agrees(results):
     assert county["spark"]["county"].sort().to_list() == ["339901", "339902"]
     assert town["spark"].height == 26
     assert {c[:6] for c in town["spark"]["town_code"]} == {"339901", "339902"}
-    wanted = set(port.FIGURES) | set(port.count_columns()) | {check.NAMES}
+    # ... and the page figures (12345 解决率 with its counts, 重复来电人数, 重复来电) from the
+    # page's own query files: no registry figure left out
+    assert set(port.PAGE_FIGURES) <= set(check.PAGE_COLUMNS)
+    wanted = set(port.FIGURES) | set(port.count_columns()) | {check.NAMES, *check.PAGE_COLUMNS}
     assert wanted == set(town["product"].columns[1:]) == set(town["spark"].columns[1:])
+    assert {i.key for i in indicators.REGISTRY} <= wanted  # every figure of the registry
     # not a comparison of empty figures: each county has a value for every figure
-    for figure in (*port.FIGURES, check.NAMES):
+    for figure in (*port.FIGURES, check.NAMES, *check.PAGE_COLUMNS):
         assert county["product"][figure].null_count() == 0, figure
     assert county["product"].select(pl.col("cases").min()).item() > 1000
+    for period in ("30 days", "365 days"):
+        frames = results[(period, "county")]["frames"]
+        for figure in ("resolution_known", "hotline_repeat_callers", "hotline_repeat_calls"):
+            assert frames["spark"][figure].min() > 0, (period, figure)
+    # per town too: the towns' counts add up to their county's
+    year = town["product"].group_by(pl.col("town_code").str.slice(0, 6).alias("county"))
+    summed = year.agg(pl.col("resolution_known", "hotline_repeat_calls").sum()).sort("county")
+    assert summed.equals(county["product"].select(summed.columns).sort("county"))
 
 
 def test_every_outside_system_signal_of_every_department_agrees(results):
