@@ -23,8 +23,8 @@ Exports are generated once per scale under $PULSE_BENCH_DIR (default /tmp/pulse-
 `city-<S>/` is `pulse demo --counties N --scale S --end 2026-11-20`; the store is rebuilt on
 every run. Writes bench/results/city-scale-<S>.md.
 
-    uv run python bench/city.py --scale 0.02 --counties-max 5          # a few minutes
-    uv run python bench/city.py --scale 1                              # 20 counties, ~17 M cases
+    uv run python bench/city.py --scale 0.02 --counties-max 5      # about 5 minutes
+    uv run python bench/city.py --scale 1     # 20 counties, 14 M cases; 1-1.5 h (make city-bench)
 """
 
 from __future__ import annotations
