@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8050
 
-.PHONY: run test lint format demo bench sysdeps venv bundle test-bundle spark-check spark-bench
+.PHONY: run test lint format demo bench sysdeps venv bundle test-bundle spark-check spark-bench city-bench
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -49,6 +49,10 @@ spark-check: venv sysdeps
 ## spark-bench: DuckDB against Spark local mode on the same queries at a few sizes
 spark-bench: venv sysdeps
 	$(UV) run python bench/spark_engines.py
+
+## city-bench: one Parquet store grown from 1 to 20 demo counties (issue 18 point 4; ~1-1.5 h at SCALE=1)
+city-bench: venv sysdeps
+	$(UV) run python bench/city.py --scale $(or $(SCALE),1)
 
 ## bundle: the offline install bundle dist/service-pulse-<version>-debian12-amd64.tar.gz
 ## (on Debian 12 amd64 with access to the package registries; docs/deploy.md)
