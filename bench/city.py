@@ -17,7 +17,7 @@ counties (`pulse demo --counties N`), measured in one run side by side with plai
     by the domain functions their callbacks call, this month: the first call in a fresh
     process (connection opened) and the median of --runs more;
 - at the largest N: DuckDB against Spark local mode on the port's queries (as
-  bench/spark_engines.py) over the store's facts exported as a Parquet lake (etl/lake.py).
+  bench/spark_engines.py) over the store's own published Parquet (etl/lake.py).
 
 Exports are generated once per scale under $PULSE_BENCH_DIR (default /tmp/pulse-bench):
 `city-<S>/` is `pulse demo --counties N --scale S --end 2026-11-20`; the store is rebuilt on
@@ -317,8 +317,9 @@ def _metrics(store, task: dict) -> dict:
 
 
 def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float, int, float]:
-    """bench/spark_engines.py's comparison over this store's facts: exported once as the
-    Parquet lake the engines read (etl/lake.py), then the port's rollups and figures."""
+    """bench/spark_engines.py's comparison over this store's own published Parquet: the files
+    the current generation's catalog names (etl/lake.py; only the reference tables are written
+    to a sidecar folder), then the port's rollups and figures on each engine."""
     import duckdb
 
     from dashboard.engines import check, port, spark
@@ -327,7 +328,7 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
     catalog = (data / "store" / "pulse.duckdb").resolve()
     shutil.rmtree(root, ignore_errors=True)
     start = time.perf_counter()
-    lake.export_store(catalog, root)
+    found = lake.parquet_tables(data / "store", root)
     exported = time.perf_counter() - start
     as_of = check.store_as_of(catalog)
     periods = {"30 d": check.parameters(as_of, 30), "365 d": check.parameters(as_of, 365)}
@@ -336,6 +337,7 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
         for name, values in periods.items()
         for level in ("county", "town")
     ]
+    queries.append(("体外循环 signals, 365 d", port.signals_query(), periods["365 d"]))
     queries.append(
         (
             "raw (flags over facts) per town, 365 d",
@@ -346,11 +348,11 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
     con = duckdb.connect()
     con.execute("set threads = 2")
     cases = con.execute(
-        f"select count(*) from read_parquet('{root}/cases/*/*/*/*.parquet')"
-    ).fetchone()[0]
+        "select count(*) from read_parquet($files)", {"files": list(found.facts["cases"])}
+    ).fetchall()[0][0]
     start = time.perf_counter()
-    check.prepare_duckdb(con, root)
-    rows = [["rollups (rollups/01_daily.sql, all facts)", time.perf_counter() - start]]
+    check.prepare_duckdb(con, found)
+    rows = [["rollups (rollups/*.sql, all facts)", time.perf_counter() - start]]
     for title, query, values in queries:
         sql = port.render(port.expand(query, values), "duckdb")
         con.execute(sql).fetchall()
@@ -360,7 +362,7 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
     start = time.perf_counter()
     with spark.session(conf={"spark.driver.memory": memory}) as session:
         session_start = time.perf_counter() - start
-        spark.register(session, root)
+        spark.register(session, found)
         start = time.perf_counter()
         for name, select in port.rollup_statements("spark"):
             with spark.quiet_sockets():
@@ -565,8 +567,8 @@ def report(args, growth, measured, spark_part, extra_rows, loads) -> str:
         parts.append(
             f"### DuckDB against Spark SQL local mode at {len(growth)} counties "
             f"({cases:,} cases)\n\nbench/spark_engines.py's queries (dashboard/engines/port.py) "
-            "over the store's facts exported once as the Parquet lake (etl/lake.py, "
-            f"{exported:.0f} s, not counted below); DuckDB 2 "
+            "over the store's own published Parquet files (etl/lake.py: the catalog's file list, "
+            f"the reference tables written to a sidecar in {exported:.1f} s); DuckDB 2 "
             f"threads, Spark local[2] with a {args.spark_memory} driver. Spark session start "
             f"(JVM): {session_start:.1f} s. Rollups: one run each; queries: medians of "
             f"{args.runs}.\n"
