@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,27 +43,18 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PY, ROOT, WORK, machine, run_measured, table
+from bench import spark_engines
+from bench.common import PY, ROOT, WORK, machine, median_time, run_measured, table
 from bench.etl_load import FLOOR_SCRIPT, one_more_day, utf8_copies
 from bench.storage import _store_bytes
+from dashboard.domain.indicators import HEADLINE, RANKABLE
 
 RESULTS = ROOT / "bench" / "results"
 DEMO_END = "2026-11-20"
 FIRST = "339901"  # county 1, the demo county: the one the incremental day and pages use
 SIZES = (1, 2, 5, 10, 20)
-# 市级看板 and 总览 show these KPI cards (dashboard/pages/city.py, overview.py KPIS)
-KPIS = (
-    "cases",
-    "online_rate",
-    "satisfaction_rate",
-    "evaluation_rate",
-    "on_time_rate",
-    "overdue_open",
-    "warning_open",
-    "hotline_satisfaction_rate",
-    "rectify_rate",
-)
-RANK_BY = "online_rate"  # both pages' default ranking
+KPIS = HEADLINE  # the KPI cards 市级看板 and 总览 show
+RANK_BY = RANKABLE[0]  # both pages' default ranking
 GROWTH_COLUMNS = (
     "N | county | rows | load s | floor s | × floor | floor RSS MB | load peak RSS MB | "
     "catalog MB | Parquet MB | Parquet files | cases in store"
@@ -193,12 +183,7 @@ def _timed(fn, runs: int) -> dict:
     start = time.perf_counter()
     fn()
     first = (time.perf_counter() - start) * 1000
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return {"first": first, "p50": statistics.median(times) if times else first}
+    return {"first": first, "p50": median_time(fn, runs) * 1000 if runs else first}
 
 
 def child(task: dict) -> dict:
@@ -330,21 +315,7 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
     start = time.perf_counter()
     found = lake.parquet_tables(data / "store", root)
     exported = time.perf_counter() - start
-    as_of = check.store_as_of(catalog)
-    periods = {"30 d": check.parameters(as_of, 30), "365 d": check.parameters(as_of, 365)}
-    queries = [
-        (f"figures per {level}, {name}", port.figures_query(level), values)
-        for name, values in periods.items()
-        for level in ("county", "town")
-    ]
-    queries.append(("体外循环 signals, 365 d", port.signals_query(), periods["365 d"]))
-    queries.append(
-        (
-            "raw (flags over facts) per town, 365 d",
-            port.figures_query("town", counts="indicator_counts_raw"),
-            periods["365 d"],
-        )
-    )
+    queries = spark_engines.queries(check.store_as_of(catalog))
     con = duckdb.connect()
     con.execute("set threads = 2")
     cases = con.execute(
@@ -356,7 +327,7 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
     for title, query, values in queries:
         sql = port.render(port.expand(query, values), "duckdb")
         con.execute(sql).fetchall()
-        rows.append([title, _median(lambda s=sql: con.execute(s).fetchall(), runs)])
+        rows.append([title, median_time(lambda s=sql: con.execute(s).fetchall(), runs)])
     con.close()
 
     start = time.perf_counter()
@@ -376,17 +347,8 @@ def engines(data: Path, root: Path, runs: int, memory: str) -> tuple[list, float
                     session.sql(s).collect()
 
             run()  # plan caches warm, as DuckDB's first run above
-            row.append(_median(run, runs))
+            row.append(median_time(run, runs))
     return rows, session_start, cases, exported
-
-
-def _median(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -21,24 +21,37 @@ session start (JVM) is timed once, apart. Medians of --runs runs, in seconds.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, WORK, machine, table
+from bench.common import ROOT, WORK, machine, median_time, table
 
 RESULTS = ROOT / "bench" / "results"
 
 
-def timed(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def queries(as_of) -> list[tuple[str, str, dict]]:
+    """(title, port query, parameters) of every query both engines run, at data date as_of:
+    the figures per county and per town for 30 and 365 days, the 体外循环 signals, and the
+    raw figures straight from the flags."""
+    from dashboard.engines import check, port
+
+    periods = {"30 d": check.parameters(as_of, 30), "365 d": check.parameters(as_of, 365)}
+    found = [
+        (f"figures per {level}, {name}", port.figures_query(level), values)
+        for name, values in periods.items()
+        for level in ("county", "town")
+    ]
+    found.append(("体外循环 signals, 365 d", port.signals_query(), periods["365 d"]))
+    found.append(
+        (
+            "raw (flags over facts) per town, 365 d",
+            port.figures_query("town", counts="indicator_counts_raw"),
+            periods["365 d"],
+        )
+    )
+    return found
 
 
 def main() -> None:
@@ -57,21 +70,7 @@ def main() -> None:
 
     base = WORK / f"spark-{args.scale:g}-{max(sizes)}"
     city = check.build_demo(base, max(sizes), args.scale)
-    as_of = check.store_as_of(city.store)
-    periods = {"30 d": check.parameters(as_of, 30), "365 d": check.parameters(as_of, 365)}
-    queries = [
-        (f"figures per {level}, {name}", port.figures_query(level), values)
-        for name, values in periods.items()
-        for level in ("county", "town")
-    ]
-    queries.append(("体外循环 signals, 365 d", port.signals_query(), periods["365 d"]))
-    queries.append(
-        (
-            "raw (flags over facts) per town, 365 d",
-            port.figures_query("town", counts="indicator_counts_raw"),
-            periods["365 d"],
-        )
-    )
+    compared = queries(check.store_as_of(city.store))
     codes = [county_code(k) for k in range(1, max(sizes) + 1)]
 
     rows = []
@@ -100,17 +99,17 @@ def main() -> None:
             what = "rollups (rollups/*.sql, all facts)"
             rows.append([label, what, duck_rollups, spark_rollups])
 
-            for title, query, values in queries:
+            for title, query, values in compared:
                 duck_sql = port.render(port.expand(query, values), "duckdb")
                 spark_sql = port.render(port.expand(query, values), "spark")
-                duck = timed(lambda s=duck_sql, c=con: c.execute(s).fetchall(), args.runs)
+                duck = median_time(lambda s=duck_sql, c=con: c.execute(s).fetchall(), args.runs)
 
                 def run_spark(s=spark_sql):
                     with spark.quiet_sockets():
                         session.sql(s).collect()
 
                 run_spark()  # plan caches warm, as DuckDB's first run above
-                rows.append([label, title, duck, timed(run_spark, args.runs)])
+                rows.append([label, title, duck, median_time(run_spark, args.runs)])
             con.close()
             print(f"{label}: done", file=sys.stderr)
 

@@ -101,7 +101,7 @@ class Refresh:
     con: duckdb.DuckDBPyConnection
     session: parquet_store.Session
     database: str
-    built: set[str]
+    built: set[str]  # the temp tables made so far (change sets, their rows)
 
     def fact(self, table: str) -> str:
         """The fact table itself, past any shadow: <catalog>.main.<table>."""
@@ -110,7 +110,7 @@ class Refresh:
     def change_set(self, name: str) -> str:
         """The temp table of change set `name` (built on first use)."""
         target = f"changes__{name}"
-        if name in self.built:
+        if target in self.built:
             return target
         con, key = self.con, parquet_store.partition_county
         if name in ("cases", "evaluations", "hotline_tickets"):
@@ -168,13 +168,13 @@ class Refresh:
             )
         else:
             raise ValueError(f"unknown change set {name}")
-        self.built.add(name)
+        self.built.add(target)
         return target
 
     def rows(self, name: str) -> str:
         """A temp table of the records the statements of change set `name` read."""
         target = f"rows__{name}"
-        if f"rows:{name}" in self.built:
+        if target in self.built:
             return target
         changes, fact = self.change_set(name), SOURCES[name]
         con = self.con
@@ -222,7 +222,7 @@ class Refresh:
                 """,
                     {"lo": lo, "hi": hi},
                 )
-        self.built.add(f"rows:{name}")
+        self.built.add(target)
         return target
 
     def run(self, statement: str) -> None:
@@ -269,10 +269,8 @@ class Refresh:
             con.execute(f"drop view temp.{fact}")
 
     def close(self) -> None:
-        for name in sorted(n for n in self.built if not n.startswith("rows:")):
-            self.con.execute(f"drop table if exists temp.changes__{name}")
-        for name in sorted(n[5:] for n in self.built if n.startswith("rows:")):
-            self.con.execute(f"drop table if exists temp.rows__{name}")
+        for table in sorted(self.built):
+            self.con.execute(f"drop table if exists temp.{table}")
 
 
 def run_models(

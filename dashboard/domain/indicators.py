@@ -471,6 +471,29 @@ RATES = frozenset(i.key for i in REGISTRY if i.is_rate)
 # contract §7 figures from optional columns, shown where the county has the data
 OPTIONAL: tuple[str, ...] = tuple(i.key for i in REGISTRY if i.optional)
 TRACED = tuple(i.key for i in REGISTRY if i.drillable)
+# The headline figures, in order: the KPI cards of 总览, 市级看板 and the weekly report.
+HEADLINE: tuple[str, ...] = (
+    "cases",
+    "online_rate",
+    "satisfaction_rate",
+    "evaluation_rate",
+    "on_time_rate",
+    "overdue_open",
+    "warning_open",
+    "hotline_satisfaction_rate",
+    "rectify_rate",
+)
+# What 总览 and 市级看板 rank towns or counties by, the default first.
+RANKABLE: tuple[str, ...] = (
+    "online_rate",
+    "satisfaction_rate",
+    "on_time_rate",
+    "evaluation_rate",
+    "rectify_rate",
+    "hotline_satisfaction_rate",
+    "cases",
+    "overdue_open",
+)
 
 
 def get(key: str) -> Indicator:

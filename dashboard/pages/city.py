@@ -44,29 +44,9 @@ dash.register_page(
 )
 
 
-# the overview's figures and ranking choices (a page module is not imported by another: Dash
-# would register it twice)
-KPIS = (
-    "cases",
-    "online_rate",
-    "satisfaction_rate",
-    "evaluation_rate",
-    "on_time_rate",
-    "overdue_open",
-    "warning_open",
-    "hotline_satisfaction_rate",
-    "rectify_rate",
-)
-RANK_CHOICES = (
-    "online_rate",
-    "satisfaction_rate",
-    "on_time_rate",
-    "evaluation_rate",
-    "rectify_rate",
-    "hotline_satisfaction_rate",
-    "cases",
-    "overdue_open",
-)
+# the overview's figures and ranking choices (the domain's, as there)
+KPIS = indicators.HEADLINE
+RANK_CHOICES = indicators.RANKABLE
 
 
 class Ids:

@@ -35,27 +35,8 @@ from dashboard.store import StoreEmpty, default_store
 
 dash.register_page(__name__, path="/", name="总览", title="总览 · 政务服务效能看板", order=0)
 
-KPIS = (
-    "cases",
-    "online_rate",
-    "satisfaction_rate",
-    "evaluation_rate",
-    "on_time_rate",
-    "overdue_open",
-    "warning_open",
-    "hotline_satisfaction_rate",
-    "rectify_rate",
-)
-RANK_CHOICES = (
-    "online_rate",
-    "satisfaction_rate",
-    "on_time_rate",
-    "evaluation_rate",
-    "rectify_rate",
-    "hotline_satisfaction_rate",
-    "cases",
-    "overdue_open",
-)
+KPIS = indicators.HEADLINE
+RANK_CHOICES = indicators.RANKABLE
 
 # ranking table columns: every listed figure; those from optional case columns (contract
 # §3a) only where the county has the data (domain/coverage.py)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from dashboard.domain import comparisons, coverage, periods, ranking
+from dashboard.domain import comparisons, coverage, indicators, periods, ranking
 from dashboard.domain import counties as county_level
 from dashboard.domain.indicators import OPTIONAL
 from dashboard.domain.metrics import INDICATORS, Params, default_as_of, metrics
@@ -29,18 +29,8 @@ from etl import settings
 
 log = logging.getLogger(__name__)
 
-# The KPI cards of the summary page: the overview page's, in its order.
-KPIS = (
-    "cases",
-    "online_rate",
-    "satisfaction_rate",
-    "evaluation_rate",
-    "on_time_rate",
-    "overdue_open",
-    "warning_open",
-    "hotline_satisfaction_rate",
-    "rectify_rate",
-)
+# The KPI cards of the summary page: the headline figures, as on the overview page.
+KPIS = indicators.HEADLINE
 # Columns of the ranking table: every indicator (as on the overview page).
 GATHER_THREADS = 4  # DuckDB splits each query over the cores; a few at once keep them busy
 RANKED = tuple(
